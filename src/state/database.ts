@@ -1,0 +1,91 @@
+/** The embedded SQLite file (node:sqlite, WAL) every store writes through to before a response is sent. */
+import { DatabaseSync, type StatementSync } from "node:sqlite";
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+
+export interface RecordRow {
+  service: string;
+  kind: string;
+  scope: string;
+  id: string;
+  value: string;
+}
+
+/** Row storage for all stores: one table keyed by (service, kind, scope, id), values as JSON text. */
+export class RecordDatabase {
+  readonly path: string;
+  private readonly db: DatabaseSync;
+  private readonly upsert: StatementSync;
+  private readonly remove: StatementSync;
+  private readonly selectKind: StatementSync;
+  private transactionDepth = 0;
+
+  constructor(dataDir: string) {
+    mkdirSync(dataDir, { recursive: true });
+    this.path = join(dataDir, "stratus.db");
+    this.db = new DatabaseSync(this.path);
+    // WAL + synchronous=NORMAL: a committed write is in the WAL file before we answer, which is what
+    // survives `kill -9` (only a power loss could drop the last transactions).
+    this.db.exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=2000;");
+    this.db.exec(`CREATE TABLE IF NOT EXISTS records (
+      service TEXT NOT NULL, kind TEXT NOT NULL, scope TEXT NOT NULL, id TEXT NOT NULL, value TEXT NOT NULL,
+      PRIMARY KEY (service, kind, scope, id))`);
+    this.db.exec("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)");
+    this.upsert = this.db.prepare(
+      "INSERT INTO records (service, kind, scope, id, value) VALUES (?, ?, ?, ?, ?) ON CONFLICT (service, kind, scope, id) DO UPDATE SET value = excluded.value",
+    );
+    this.remove = this.db.prepare("DELETE FROM records WHERE service = ? AND kind = ? AND scope = ? AND id = ?");
+    this.selectKind = this.db.prepare("SELECT scope, id, value FROM records WHERE service = ? AND kind = ? ORDER BY rowid");
+  }
+
+  put(row: RecordRow): void {
+    this.upsert.run(row.service, row.kind, row.scope, row.id, row.value);
+  }
+
+  delete(service: string, kind: string, scope: string, id: string): void {
+    this.remove.run(service, kind, scope, id);
+  }
+
+  rowsOf(service: string, kind: string): Array<{ scope: string; id: string; value: string }> {
+    return this.selectKind.all(service, kind) as Array<{ scope: string; id: string; value: string }>;
+  }
+
+  allRows(): RecordRow[] {
+    return this.db.prepare("SELECT service, kind, scope, id, value FROM records ORDER BY rowid").all() as unknown as RecordRow[];
+  }
+
+  deleteAll(service?: string): void {
+    if (service) this.db.prepare("DELETE FROM records WHERE service = ?").run(service);
+    else this.db.exec("DELETE FROM records");
+  }
+
+  getMeta(key: string): string | undefined {
+    const row = this.db.prepare("SELECT value FROM meta WHERE key = ?").get(key) as { value: string } | undefined;
+    return row?.value;
+  }
+
+  setMeta(key: string, value: string): void {
+    this.db.prepare("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value").run(key, value);
+  }
+
+  /** Runs `work` atomically; nested calls join the outer transaction. */
+  transaction<T>(work: () => T): T {
+    if (this.transactionDepth > 0) return work();
+    this.transactionDepth++;
+    this.db.exec("BEGIN");
+    try {
+      const result = work();
+      this.db.exec("COMMIT");
+      return result;
+    } catch (error) {
+      this.db.exec("ROLLBACK");
+      throw error;
+    } finally {
+      this.transactionDepth--;
+    }
+  }
+
+  close(): void {
+    this.db.close();
+  }
+}

@@ -1,0 +1,184 @@
+/** Account+region scoped record tables held in memory and written through to SQLite (or memory only). */
+import type { RecordDatabase, RecordRow } from "./database.ts";
+
+export interface Scope {
+  account: string;
+  region: string;
+}
+
+/** IAM and other global services keep one scope per account. */
+export const GLOBAL_REGION = "global";
+
+const scopeKey = (scope: Scope): string => `${scope.account}/${scope.region}`;
+
+/**
+ * One kind of record of one service (e.g. iam/roles). Values must be plain JSON: keep timestamps as
+ * ISO strings or epoch milliseconds (the codecs accept both where the API says timestamp).
+ */
+export class Table<T> {
+  readonly service: string;
+  readonly kind: string;
+  private readonly db: RecordDatabase | undefined;
+  private scopes: Map<string, Map<string, T>> | undefined;
+
+  constructor(service: string, kind: string, db: RecordDatabase | undefined) {
+    this.service = service;
+    this.kind = kind;
+    this.db = db;
+  }
+
+  /** Rows are read from disk on the table's first use, not at start-up. */
+  private data(): Map<string, Map<string, T>> {
+    if (!this.scopes) {
+      this.scopes = new Map();
+      for (const row of this.db?.rowsOf(this.service, this.kind) ?? []) {
+        this.bucket(row.scope).set(row.id, JSON.parse(row.value) as T);
+      }
+    }
+    return this.scopes;
+  }
+
+  private bucket(key: string): Map<string, T> {
+    const scopes = this.scopes ?? this.data();
+    let bucket = scopes.get(key);
+    if (!bucket) {
+      bucket = new Map();
+      scopes.set(key, bucket);
+    }
+    return bucket;
+  }
+
+  get(scope: Scope, id: string): T | undefined {
+    return this.data().get(scopeKey(scope))?.get(id);
+  }
+
+  has(scope: Scope, id: string): boolean {
+    return this.data().get(scopeKey(scope))?.has(id) ?? false;
+  }
+
+  /** Stores the value and writes it to disk before returning. */
+  put(scope: Scope, id: string, value: T): T {
+    const key = scopeKey(scope);
+    this.db?.put({ service: this.service, kind: this.kind, scope: key, id, value: JSON.stringify(value) });
+    this.data();
+    this.bucket(key).set(id, value);
+    return value;
+  }
+
+  delete(scope: Scope, id: string): boolean {
+    const key = scopeKey(scope);
+    const bucket = this.data().get(key);
+    if (!bucket?.has(id)) return false;
+    this.db?.delete(this.service, this.kind, key, id);
+    bucket.delete(id);
+    return true;
+  }
+
+  /** Values of one scope in insertion order. */
+  list(scope: Scope): T[] {
+    return [...(this.data().get(scopeKey(scope))?.values() ?? [])];
+  }
+
+  count(): number {
+    let total = 0;
+    for (const bucket of this.data().values()) total += bucket.size;
+    return total;
+  }
+
+  /** Forgets the in-memory copy so the next use reads from disk (after restore/reset). */
+  invalidate(): void {
+    this.scopes = undefined;
+  }
+
+  /** Ephemeral stores keep their rows only here: export them for snapshots. */
+  memoryRows(): RecordRow[] {
+    const rows: RecordRow[] = [];
+    for (const [scope, bucket] of this.data()) {
+      for (const [id, value] of bucket) rows.push({ service: this.service, kind: this.kind, scope, id, value: JSON.stringify(value) });
+    }
+    return rows;
+  }
+
+  loadRows(rows: RecordRow[]): void {
+    this.scopes = new Map();
+    for (const row of rows) this.bucket(row.scope).set(row.id, JSON.parse(row.value) as T);
+  }
+}
+
+export interface Snapshot {
+  format: "stratus-snapshot/1";
+  records: RecordRow[];
+}
+
+/** The registry of all tables: one place for snapshot, restore and reset. */
+export class StateStore {
+  readonly db: RecordDatabase | undefined;
+  private readonly tables = new Map<string, Table<unknown>>();
+
+  constructor(db: RecordDatabase | undefined) {
+    this.db = db;
+  }
+
+  get persistent(): boolean {
+    return this.db !== undefined;
+  }
+
+  table<T>(service: string, kind: string): Table<T> {
+    const key = `${service}/${kind}`;
+    let table = this.tables.get(key);
+    if (!table) {
+      table = new Table<unknown>(service, kind, this.db);
+      this.tables.set(key, table);
+    }
+    return table as Table<T>;
+  }
+
+  /** Several writes that must land together (or not at all on disk). */
+  transaction<T>(work: () => T): T {
+    return this.db ? this.db.transaction(work) : work();
+  }
+
+  snapshot(): Snapshot {
+    const records = this.db ? this.db.allRows() : [...this.tables.values()].flatMap((table) => table.memoryRows());
+    return { format: "stratus-snapshot/1", records };
+  }
+
+  restore(snapshot: Snapshot): void {
+    if (this.db) {
+      const db = this.db;
+      db.transaction(() => {
+        db.deleteAll();
+        for (const row of snapshot.records) db.put(row);
+      });
+      for (const table of this.tables.values()) table.invalidate();
+      return;
+    }
+    for (const table of this.tables.values()) {
+      table.loadRows(snapshot.records.filter((row) => row.service === table.service && row.kind === table.kind));
+    }
+    for (const row of snapshot.records) {
+      const table = this.table<unknown>(row.service, row.kind);
+      if (!table.has(splitScope(row.scope), row.id)) table.put(splitScope(row.scope), row.id, JSON.parse(row.value));
+    }
+  }
+
+  /** Drops every record (of one service, or all). */
+  reset(service?: string): void {
+    this.db?.deleteAll(service);
+    for (const table of this.tables.values()) {
+      if (!service || table.service === service) {
+        if (this.db) table.invalidate();
+        else table.loadRows([]);
+      }
+    }
+  }
+
+  close(): void {
+    this.db?.close();
+  }
+}
+
+function splitScope(key: string): Scope {
+  const slash = key.indexOf("/");
+  return { account: key.slice(0, slash), region: key.slice(slash + 1) };
+}
