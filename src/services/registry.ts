@@ -1,0 +1,24 @@
+/** The services with handlers, loaded on first use so start-up reads none of them. */
+import type { ServiceDefinition } from "./service-types.ts";
+
+type Loader = () => Promise<ServiceDefinition>;
+
+const LOADERS: Record<string, Loader> = {
+  iam: async () => (await import("./iam/index.ts")).iamService,
+  sts: async () => (await import("./sts/index.ts")).stsService,
+};
+
+const loaded = new Map<string, ServiceDefinition>();
+
+/** The service's handler table, or an empty one: every operation then answers NotImplemented. */
+export async function serviceDefinition(id: string): Promise<ServiceDefinition> {
+  let definition = loaded.get(id);
+  if (!definition) {
+    const loader = LOADERS[id];
+    definition = loader ? await loader() : { id, handlers: {} };
+    loaded.set(id, definition);
+  }
+  return definition;
+}
+
+export const implementedServices = (): string[] => Object.keys(LOADERS);
