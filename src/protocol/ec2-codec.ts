@@ -33,7 +33,7 @@ export const ec2Codec: Codec = {
     // Actions without modelled output (CreateTags, DeleteVpc …) answer `<return>true</return>` on EC2.
     else writer.out += "<return>true</return>";
     writer.out += `</${root}>`;
-    return { status: 200, headers: { "content-type": CONTENT_TYPE }, body: writer.out };
+    return { status: 200, headers: { "content-type": CONTENT_TYPE, "x-amzn-requestid": requestId }, body: writer.out };
   },
 
   serializeError(_model, _operation, error: AwsError, requestId): HttpResponse {
@@ -44,6 +44,6 @@ export const ec2Codec: Codec = {
       `${XML_DECLARATION}<Response><Errors><Error><Code>${escapeXml(error.code)}</Code>` +
       `<Message>${escapeXml(error.message)}</Message></Error></Errors>` +
       `<RequestID>${escapeXml(requestId)}</RequestID></Response>`;
-    return { status, headers: { "content-type": CONTENT_TYPE }, body };
+    return { status, headers: { "content-type": CONTENT_TYPE, "x-amzn-requestid": requestId }, body };
   },
 };

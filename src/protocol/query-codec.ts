@@ -60,7 +60,7 @@ export const queryCodec: Codec = {
       writer.out += `</${operation}Result>`;
     }
     writer.out += `<ResponseMetadata><RequestId>${escapeXml(requestId)}</RequestId></ResponseMetadata></${root}>`;
-    return { status: 200, headers: { "content-type": CONTENT_TYPE }, body: writer.out };
+    return { status: 200, headers: { "content-type": CONTENT_TYPE, "x-amzn-requestid": requestId }, body: writer.out };
   },
 
   serializeError(model, _operation, error: AwsError, requestId): HttpResponse {
@@ -78,6 +78,6 @@ export const queryCodec: Codec = {
       }
     }
     writer.out += `</Error><RequestId>${escapeXml(requestId)}</RequestId></ErrorResponse>`;
-    return { status: info.status, headers: { "content-type": CONTENT_TYPE }, body: writer.out };
+    return { status: info.status, headers: { "content-type": CONTENT_TYPE, "x-amzn-requestid": requestId }, body: writer.out };
   },
 };

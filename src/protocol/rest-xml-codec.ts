@@ -112,26 +112,28 @@ export const restXmlCodec: Codec = {
     const op = model.operation(operation);
     const shape = model.outputShape(operation);
     const bindings = httpBindings(model, shape);
-    const headers: Record<string, string> = { "x-amz-request-id": requestId };
+    const headers: Record<string, string> = { "x-amz-request-id": requestId, "x-amzn-requestid": requestId };
     const status = writeHttpBindings(bindings, output, headers) ?? op?.http?.[2] ?? 200;
     let body: string | Buffer = "";
     let contentType: string | undefined;
     const payload = bindings.payload;
     if (payload !== undefined) {
       const value = output[payload.name];
-      if (value !== undefined && value !== null) {
-        if (payload.kind === "blob" || payload.kind === "streamingBlob") {
-          body = blobBytes(value);
-          contentType = "application/octet-stream";
-        } else if (payload.kind === "string") {
-          body = String(value);
-          contentType = "text/plain";
-        } else {
-          const target = model.shape(payload.ref.t);
-          const root = payload.ref.xmlName ?? (target?.type === "structure" ? target.xmlName : undefined) ?? payload.name;
-          body = xmlDocument(model, payload.ref.t, value, root);
-          contentType = XML_TYPE;
-        }
+      const absent = value === undefined || value === null;
+      if (payload.kind === "blob" || payload.kind === "streamingBlob") {
+        // No default Content-Type: S3 outputs model it as a member (GetObject ContentType), so the
+        // handler's value is the one to send; inventing one would surface as a member the caller never set.
+        if (!absent) body = blobBytes(value);
+      } else if (payload.kind === "string") {
+        if (!absent) body = String(value);
+        contentType = "text/plain";
+      } else {
+        // A structure payload is always written, empty if need be: S3 always sends the document, and
+        // the SDK takes an empty 200 to CopyObject/UploadPartCopy for an aborted request.
+        const target = model.shape(payload.ref.t);
+        const root = payload.ref.xmlName ?? (target?.type === "structure" ? target.xmlName : undefined) ?? payload.name;
+        body = xmlDocument(model, payload.ref.t, absent ? {} : value, root);
+        contentType = XML_TYPE;
       }
     } else if (operation === "GetBucketLocation") {
       // S3 writes the constraint as the root's text (empty for us-east-1), not as a nested element.
@@ -153,7 +155,12 @@ export const restXmlCodec: Codec = {
     const found = model.errorShape(error.code);
     const code = found?.name ?? error.code;
     const status = error.status ?? found?.shape.error?.status ?? (error.server ? 500 : 400);
-    const headers: Record<string, string> = { "content-type": XML_TYPE, "x-amz-request-id": requestId, "x-amz-id-2": requestId };
+    const headers: Record<string, string> = {
+      "content-type": XML_TYPE,
+      "x-amz-request-id": requestId,
+      "x-amz-id-2": requestId,
+      "x-amzn-requestid": requestId,
+    };
     // A HEAD error has no body: clients go by the status (the SDK names a bare 404 NotFound).
     if (operation !== undefined && model.operation(operation)?.http?.[0] === "HEAD") return { status, headers, body: "" };
     const writer = new XmlShapeWriter(model, { emptyListsForAbsent: false });
