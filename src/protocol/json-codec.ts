@@ -47,7 +47,8 @@ export function errorMembers(
   options: JsonOptions,
 ): Record<string, unknown> {
   const members = shape?.members ?? {};
-  const messageKey = ["message", "Message", "errorMessage", "ErrorMessage"].find((k) => Object.hasOwn(members, k)) ?? "message";
+  // Every modelled error names it `message` or `Message`; the SDKs read either. Unmodelled: `message`.
+  const messageKey = !Object.hasOwn(members, "message") && Object.hasOwn(members, "Message") ? "Message" : "message";
   const typed: Record<string, unknown> = {};
   const extra: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(error.fields)) {
@@ -55,13 +56,16 @@ export function errorMembers(
     if (Object.hasOwn(members, key)) typed[key] = value;
     else extra[key] = value;
   }
-  if (typed[messageKey] === undefined) typed[messageKey] = error.message;
+  if (typed[messageKey] === undefined && extra[messageKey] === undefined) {
+    if (Object.hasOwn(members, messageKey)) typed[messageKey] = error.message;
+    else extra[messageKey] = error.message;
+  }
   if (!shape) return { ...extra, ...typed };
   try {
     return { ...extra, ...writeJsonStructure(model, shape, typed, options) };
   } catch {
     // A field of the wrong type must not turn the error itself into a failure.
-    return { [messageKey]: error.message };
+    return { ...extra, [messageKey]: error.message };
   }
 }
 

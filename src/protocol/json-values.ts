@@ -66,7 +66,8 @@ function readValue(model: LoadedModel, ref: MemberRef, value: unknown, options: 
       throw new Mismatch(`expected a boolean but got ${describe(value)}`);
     case "timestamp":
       // Epoch seconds (fractional from the JS SDK, whole from botocore); ISO strings accepted too.
-      if (typeof value === "number" && Number.isFinite(value)) return new Date(value * 1000);
+      // Rounded: a fraction like 1700000000.123 times 1000 may land a hair below the millisecond.
+      if (typeof value === "number" && Number.isFinite(value)) return new Date(Math.round(value * 1000));
       if (typeof value === "string") {
         try {
           return parseTimestamp(value, "SerializationException", "");

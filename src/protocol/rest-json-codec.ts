@@ -20,6 +20,11 @@ function readPayload(model: LoadedModel, b: Binding, body: Buffer): unknown {
       return new Uint8Array(body.buffer, body.byteOffset, body.byteLength);
     case "string":
       return body.toString("utf8");
+    case "structure": {
+      const value = readJsonValue(model, b.ref, parseJsonBody(body), OPTIONS, b.name);
+      // The SDKs send "{}" when the payload structure is absent, so an empty one reads as absent.
+      return value !== null && typeof value === "object" && Object.keys(value).length === 0 ? undefined : value;
+    }
     default:
       return readJsonValue(model, b.ref, parseJsonBody(body), OPTIONS, b.name);
   }
@@ -72,7 +77,8 @@ export const restJson1Codec: Codec = {
     }
     // 204 and 304 carry no body by HTTP's rules.
     if (status === 204 || status === 304) body = "";
-    headers["Content-Type"] = contentType;
+    // An output member may itself be bound to Content-Type (InvokeWithResponseStream's ResponseStreamContentType).
+    if (!Object.keys(headers).some((name) => name.toLowerCase() === "content-type")) headers["Content-Type"] = contentType;
     return { status, headers, body };
   },
 

@@ -6,12 +6,20 @@ import {
   DescribeAlarmsCommand,
   GetMetricStatisticsCommand,
   GetMetricWidgetImageCommand,
+  PutMetricAlarmCommand,
   PutMetricDataCommand,
   SetAlarmStateCommand,
 } from "@aws-sdk/client-cloudwatch";
 import { CloudWatchLogsClient, GetLogEventsCommand, PutLogEventsCommand } from "@aws-sdk/client-cloudwatch-logs";
 import { ECRClient, UploadLayerPartCommand } from "@aws-sdk/client-ecr";
-import { DescribeClustersCommand, DescribeTasksCommand, ECSClient, RegisterTaskDefinitionCommand, RunTaskCommand } from "@aws-sdk/client-ecs";
+import {
+  CreateServiceCommand,
+  DescribeClustersCommand,
+  DescribeTasksCommand,
+  ECSClient,
+  RegisterTaskDefinitionCommand,
+  RunTaskCommand,
+} from "@aws-sdk/client-ecs";
 import type { HttpRequest } from "../../src/protocol/http-types.ts";
 import { awsJson1_0Codec, awsJson1_1Codec } from "../../src/protocol/json-codec.ts";
 import { ModelRegistry } from "../../src/protocol/model-registry.ts";
@@ -143,6 +151,32 @@ describe("awsJson codec: requests the SDKs send", () => {
     await client.send(new UploadLayerPartCommand(input));
     const parsed = awsJson1_1Codec.parseRequest(lastRequest(transport), ecr);
     assert.deepEqual(parsed.input, input);
+  });
+
+  it("passes documents through and reads unions (ECS hookDetails, CloudWatch EvaluationCriteria)", async () => {
+    const { transport, client } = ecsSetup();
+    const hookDetails = { nested: { list: [1, "two", null, true] }, n: 1.5 };
+    const service = {
+      serviceName: "web",
+      deploymentConfiguration: { lifecycleHooks: [{ hookTargetArn: "arn:aws:lambda:us-east-1:0:function:hook", lifecycleStages: ["PRE_SCALE_UP" as const], hookDetails }] },
+    };
+    await client.send(new CreateServiceCommand(service));
+    const parsed = awsJson1_1Codec.parseRequest(lastRequest(transport), ecs);
+    const { clientToken: _token, ...rest } = parsed.input;
+    assert.deepEqual(rest, service);
+
+    const cw = cloudwatchSetup();
+    const alarm = {
+      AlarmName: "prom",
+      EvaluationCriteria: { PromQLCriteria: { Query: "up == 0", PendingPeriod: 60 } },
+      EvaluationWindow: { SlidingWindow: {} },
+    };
+    await cw.client.send(new PutMetricAlarmCommand(alarm));
+    assert.deepEqual(awsJson1_0Codec.parseRequest(lastRequest(cw.transport), cloudwatch).input, alarm);
+
+    const output = { MetricAlarms: [{ AlarmName: "prom", EvaluationCriteria: { PromQLCriteria: { Query: "up" } }, EvaluationWindow: { WallClockWindow: { Timezone: "UTC" } } }] };
+    answerWith(cw.transport, awsJson1_0Codec, cloudwatch, output);
+    assert.deepEqual(withoutMetadata(await cw.client.send(new DescribeAlarmsCommand({}))), output);
   });
 
   it("accepts whole-second epochs (botocore), ISO strings and an empty body", () => {
@@ -338,6 +372,9 @@ describe("awsJson codec: errors the SDKs read", () => {
     assert.equal(raw.headers["x-amzn-ErrorType"], "ClusterNotFoundException");
     assert.equal(raw.headers["Content-Type"], "application/x-amz-json-1.1");
     assert.deepEqual(JSON.parse(String(raw.body)), { __type: "ClusterNotFoundException", message: "m" });
+    // A modelled error without a message member still carries the message.
+    const bare = awsJson1_1Codec.serializeError(ecs, undefined, new AwsError("ECSServiceException", "m", { fields: { extra: 1 } }), "r1");
+    assert.deepEqual(JSON.parse(String(bare.body)), { __type: "ECSServiceException", message: "m", extra: 1 });
   });
 
   it("includes modelled fields and answers unmodelled codes with their own status", async () => {
@@ -347,6 +384,17 @@ describe("awsJson codec: errors the SDKs read", () => {
     const notFound = await sdkError(() => client.send(new PutLogEventsCommand({ logGroupName: "g", logStreamName: "s", logEvents: [] })));
     assert.equal(notFound.name, "ResourceNotFoundException");
     assert.equal(notFound.message, "The specified log group does not exist.");
+
+    transport.respond = () =>
+      awsJson1_1Codec.serializeError(
+        logs,
+        "PutLogEvents",
+        new AwsError("DataAlreadyAcceptedException", "The given batch of log events has already been accepted.", { fields: { expectedSequenceToken: "49" } }),
+        "r",
+      );
+    const accepted = await sdkError(() => client.send(new PutLogEventsCommand({ logGroupName: "g", logStreamName: "s", logEvents: [] })));
+    assert.equal(accepted.name, "DataAlreadyAcceptedException");
+    assert.equal(accepted.expectedSequenceToken, "49");
 
     transport.respond = () =>
       awsJson1_1Codec.serializeError(logs, "PutLogEvents", new AwsError("SlowDown", "Rate exceeded", { status: 429, fields: { retryable: true } }), "r");
