@@ -395,6 +395,30 @@ describe("IAM instance profiles", () => {
   });
 });
 
+describe("IAM service-linked roles", () => {
+  it("creates AWSServiceRoleFor… roles with the service's policy, protects them, deletes them as a task", async () => {
+    const ctx = iamContext({ account: "123456789012" });
+    const { Role } = await call("CreateServiceLinkedRole", { AWSServiceName: "ecs.amazonaws.com" }, ctx);
+    assert.equal(Role?.RoleName, "AWSServiceRoleForECS");
+    assert.equal(Role?.Arn, "arn:aws:iam::123456789012:role/aws-service-role/ecs.amazonaws.com/AWSServiceRoleForECS");
+    const attached = await call("ListAttachedRolePolicies", { RoleName: "AWSServiceRoleForECS" }, ctx);
+    assert.deepEqual(attached.AttachedPolicies?.map((policy) => policy.PolicyArn), ["arn:aws:iam::aws:policy/aws-service-role/AmazonECSServiceRolePolicy"]);
+    await rejects(
+      call("CreateServiceLinkedRole", { AWSServiceName: "ecs.amazonaws.com" }, ctx),
+      "InvalidInput",
+      400,
+      "Service role name AWSServiceRoleForECS has been taken in this account, please try a different suffix.",
+    );
+    await rejects(call("DeleteRole", { RoleName: "AWSServiceRoleForECS" }, ctx), "UnmodifiableEntity", 400, /protected role 'AWSServiceRoleForECS'/);
+    const suffixed = await call("CreateServiceLinkedRole", { AWSServiceName: "autoscaling.amazonaws.com", CustomSuffix: "web" }, ctx);
+    assert.equal(suffixed.Role?.RoleName, "AWSServiceRoleForAutoScaling_web");
+    const { DeletionTaskId } = await call("DeleteServiceLinkedRole", { RoleName: "AWSServiceRoleForECS" }, ctx);
+    assert.match(DeletionTaskId ?? "", /^task\/aws-service-role\/ecs\.amazonaws\.com\/AWSServiceRoleForECS\//);
+    assert.equal((await call("GetServiceLinkedRoleDeletionStatus", { DeletionTaskId: DeletionTaskId ?? "" }, ctx)).Status, "SUCCEEDED");
+    await rejects(call("GetRole", { RoleName: "AWSServiceRoleForECS" }, ctx), "NoSuchEntity", 404);
+  });
+});
+
 describe("IAM users and access keys", () => {
   it("creates users, their keys (accepted by Stratus) and refuses deletion while keys or policies remain", async () => {
     const state = new StateStore(undefined);

@@ -32,6 +32,8 @@ export interface RoleRecord extends PrincipalRecord {
   AssumeRolePolicyDocument: string;
   Description?: string;
   MaxSessionDuration: number;
+  /** Set for service-linked roles: only their service may change them. */
+  ServiceLinked?: boolean;
 }
 
 export interface UserRecord extends PrincipalRecord {

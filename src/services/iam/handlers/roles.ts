@@ -9,6 +9,7 @@ import { iamArn, iamScope, instanceProfileTable, nameKey, putRole, requireRole, 
 import { checkTags, mergeTags, removeTags, tagPage } from "../tags.ts";
 import { checkDescription, checkName, checkPath, checkPathPrefix, checkPolicyDocument, checkPolicySize, requireString } from "../validate.ts";
 import { roleView } from "../views.ts";
+import { protectedRole } from "./service-linked-roles.ts";
 
 /** A role session may last 1 to 12 hours; IAM's default is one hour. */
 function checkMaxSessionDuration(value: number | undefined): number | undefined {
@@ -91,6 +92,7 @@ export const roleHandlers: HandlerTable<IamOperations> = {
 
   UpdateAssumeRolePolicy(input, ctx) {
     const role = requireRole(ctx, checkName(input.RoleName, "roleName", 64));
+    if (role.ServiceLinked) throw protectedRole(role);
     putRole(ctx, { ...role, AssumeRolePolicyDocument: checkTrustPolicy(input.PolicyDocument, "policyDocument") });
     return {};
   },
@@ -98,6 +100,7 @@ export const roleHandlers: HandlerTable<IamOperations> = {
   /** IAM refuses while anything still hangs on the role: managed policies, inline policies, instance profiles. */
   DeleteRole(input, ctx) {
     const role = requireRole(ctx, checkName(input.RoleName, "roleName", 64));
+    if (role.ServiceLinked) throw protectedRole(role);
     if (role.AttachedPolicies.length > 0) throw deleteConflict("Cannot delete entity, must detach all policies first.");
     if (role.InlinePolicies.length > 0) throw deleteConflict("Cannot delete entity, must delete policies first.");
     const inProfile = instanceProfileTable(ctx)
