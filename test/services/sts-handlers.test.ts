@@ -51,7 +51,8 @@ describe("STS AssumeRole", () => {
     assert.equal(credentials.SecretAccessKey?.length, 40);
     assert.ok((credentials.SessionToken ?? "").length > 100);
     const expires = credentials.Expiration?.getTime() ?? 0;
-    assert.ok(expires >= before + 1800_000 && expires <= Date.now() + 1800_000);
+    assert.ok(expires >= Math.floor(before / 1000) * 1000 + 1800_000 && expires <= Date.now() + 1800_000);
+    assert.equal(expires % 1000, 0, "STS expirations have whole seconds");
     assert.deepEqual(out.AssumedRoleUser, {
       AssumedRoleId: `${role?.RoleId}:build-42`,
       Arn: "arn:aws:sts::123456789012:assumed-role/deployer/build-42",

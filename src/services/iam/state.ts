@@ -114,6 +114,9 @@ export function requireInstanceProfile(ctx: RequestContext, name: string): Insta
 export const putRole = (ctx: RequestContext, role: RoleRecord): RoleRecord => roleTable(ctx).put(iamScope(ctx), nameKey(role.RoleName), role);
 export const putUser = (ctx: RequestContext, user: UserRecord): UserRecord => userTable(ctx).put(iamScope(ctx), nameKey(user.UserName), user);
 
+/** IAM's timestamps have whole seconds (`2024-05-01T12:00:00Z`). */
+export const nowIso = (): string => new Date(Math.floor(Date.now() / 1000) * 1000).toISOString();
+
 export const iamArn = (account: string, kind: string, path: string, name: string): string => `arn:aws:iam::${account}:${kind}${path}${name}`;
 
 /** How many roles and users use each policy ARN, as a permissions policy and as a boundary (AttachmentCount, PermissionsBoundaryUsageCount). */

@@ -32,7 +32,8 @@ export function issueTemporaryCredentials(
   durationSeconds: number,
   roleArn?: string,
 ): TemporaryCredentials {
-  const expiration = new Date(Date.now() + durationSeconds * 1000);
+  // STS expirations have whole seconds.
+  const expiration = new Date((Math.floor(Date.now() / 1000) + durationSeconds) * 1000);
   const issued: IssuedKey = {
     accessKeyId: accessKeyIdFor("ASIA", principal.account),
     secretAccessKey: secretAccessKey(),

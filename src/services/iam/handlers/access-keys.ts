@@ -7,7 +7,7 @@ import { accessKeyIdFor, secretAccessKey } from "../../shared-ids.ts";
 import { constraintViolation, limitExceeded, noSuchEntity } from "../errors.ts";
 import { paginate, sortByKey } from "../paging.ts";
 import { pageFields } from "../principal-policies.ts";
-import { accessKeyTable, iamScope, nameKey, requireUser, type AccessKeyRecord } from "../state.ts";
+import { accessKeyTable, iamScope, nameKey, requireUser, type AccessKeyRecord, nowIso } from "../state.ts";
 import { checkName, requireString } from "../validate.ts";
 import { callingUser } from "./users.ts";
 
@@ -52,7 +52,7 @@ export const accessKeyHandlers: HandlerTable<IamOperations> = {
       AccessKeyId: accessKeyIdFor("AKIA", ctx.account),
       UserName: who.userName,
       Status: "Active",
-      CreateDate: new Date().toISOString(),
+      CreateDate: nowIso(),
     };
     const secret = secretAccessKey();
     ctx.state.transaction(() => {

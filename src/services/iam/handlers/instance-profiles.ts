@@ -13,6 +13,7 @@ import {
   requireInstanceProfile,
   requireRole,
   type InstanceProfileRecord,
+  nowIso,
 } from "../state.ts";
 import { checkTags, mergeTags, removeTags, tagPage } from "../tags.ts";
 import { checkName, checkPath, checkPathPrefix } from "../validate.ts";
@@ -38,7 +39,7 @@ export const instanceProfileHandlers: HandlerTable<IamOperations> = {
       InstanceProfileId: uniqueId("AIPA"),
       Arn: iamArn(ctx.account, "instance-profile", path, name),
       Path: path,
-      CreateDate: new Date().toISOString(),
+      CreateDate: nowIso(),
       Roles: [],
       Tags: tags,
     });

@@ -8,7 +8,7 @@ import { deleteConflict, entityAlreadyExists } from "../errors.ts";
 import { requireManagedPolicy, policyView, visiblePolicies, type ManagedPolicy } from "../managed.ts";
 import { paginate, sortByKey } from "../paging.ts";
 import { pageFields } from "../principal-policies.ts";
-import { iamArn, iamScope, policyTable, policyUsage, roleTable, userTable, type PolicyRecord } from "../state.ts";
+import { iamArn, iamScope, policyTable, policyUsage, roleTable, userTable, type PolicyRecord, nowIso } from "../state.ts";
 import { checkTags, mergeTags, removeTags, tagPage } from "../tags.ts";
 import { checkDescription, checkName, checkPath, checkPathPrefix, checkPolicyDocument, checkPolicySize } from "../validate.ts";
 
@@ -45,7 +45,7 @@ export const policyHandlers: HandlerTable<IamOperations> = {
     if (policyTable(ctx).list(iamScope(ctx)).some((policy) => policy.PolicyName.toLowerCase() === name.toLowerCase())) {
       throw entityAlreadyExists(`A policy called ${name} already exists. Duplicate names are not allowed.`);
     }
-    const now = new Date().toISOString();
+    const now = nowIso();
     const policy: PolicyRecord = {
       PolicyName: name,
       PolicyId: uniqueId("ANPA"),

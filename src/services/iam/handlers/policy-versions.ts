@@ -7,7 +7,7 @@ import { constraintViolation, deleteConflict, limitExceeded, noSuchEntity } from
 import { requireManagedPolicy, type ManagedPolicy } from "../managed.ts";
 import { paginate } from "../paging.ts";
 import { pageFields } from "../principal-policies.ts";
-import type { PolicyVersionRecord } from "../state.ts";
+import { nowIso, type PolicyVersionRecord } from "../state.ts";
 import { checkPolicyDocument, checkPolicySize, encodeDocument, requireString } from "../validate.ts";
 import { MANAGED_POLICY_LIMIT, putPolicy, requireLocalPolicy } from "./policies.ts";
 
@@ -47,7 +47,7 @@ export const policyVersionHandlers: HandlerTable<IamOperations> = {
         `A managed policy can have up to ${MAX_VERSIONS} versions. Before you create a new version, you must delete an existing version.`,
       );
     }
-    const now = new Date().toISOString();
+    const now = nowIso();
     const version: PolicyVersionRecord = { VersionId: `v${policy.NextVersion}`, Document: document, CreateDate: now };
     const makeDefault = input.SetAsDefault === true;
     const updated = putPolicy(ctx, {
@@ -89,7 +89,7 @@ export const policyVersionHandlers: HandlerTable<IamOperations> = {
     const policy = requireLocalPolicy(ctx, input.PolicyArn, "SetDefaultPolicyVersion");
     const versionId = checkVersionId(input.VersionId);
     if (!policy.Versions.some((version) => version.VersionId === versionId)) throw versionMissing(policy.Arn, versionId);
-    if (versionId !== policy.DefaultVersionId) putPolicy(ctx, { ...policy, DefaultVersionId: versionId, UpdateDate: new Date().toISOString() });
+    if (versionId !== policy.DefaultVersionId) putPolicy(ctx, { ...policy, DefaultVersionId: versionId, UpdateDate: nowIso() });
     return {};
   },
 };

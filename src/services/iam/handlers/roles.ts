@@ -5,7 +5,7 @@ import { uniqueId } from "../../shared-ids.ts";
 import { constraintViolation, deleteConflict, entityAlreadyExists } from "../errors.ts";
 import { paginate, sortByKey } from "../paging.ts";
 import { checkBoundary, clearBoundary, pageFields, ROLE, setBoundary } from "../principal-policies.ts";
-import { iamArn, iamScope, instanceProfileTable, nameKey, putRole, requireRole, roleTable, type RoleRecord } from "../state.ts";
+import { iamArn, iamScope, instanceProfileTable, nameKey, putRole, requireRole, roleTable, type RoleRecord, nowIso } from "../state.ts";
 import { checkTags, mergeTags, removeTags, tagPage } from "../tags.ts";
 import { checkDescription, checkName, checkPath, checkPathPrefix, checkPolicyDocument, checkPolicySize, requireString } from "../validate.ts";
 import { roleView } from "../views.ts";
@@ -45,7 +45,7 @@ export const roleHandlers: HandlerTable<IamOperations> = {
       RoleId: uniqueId("AROA"),
       Arn: iamArn(ctx.account, "role", path, name),
       Path: path,
-      CreateDate: new Date().toISOString(),
+      CreateDate: nowIso(),
       AssumeRolePolicyDocument: document,
       MaxSessionDuration: maxSession,
       Tags: tags,

@@ -6,7 +6,7 @@ import type { HandlerTable } from "../../service-types.ts";
 import { uniqueId } from "../../shared-ids.ts";
 import { awsManagedPolicy } from "../aws-managed.ts";
 import { invalidInput } from "../errors.ts";
-import { iamArn, iamScope, nameKey, putRole, requireRole, roleTable, type RoleRecord } from "../state.ts";
+import { iamArn, iamScope, nameKey, putRole, requireRole, roleTable, type RoleRecord, nowIso } from "../state.ts";
 import { checkDescription, checkLength, requireString } from "../validate.ts";
 import { roleView } from "../views.ts";
 
@@ -67,7 +67,7 @@ export const serviceLinkedRoleHandlers: HandlerTable<IamOperations> = {
       RoleId: uniqueId("AROA"),
       Arn: iamArn(ctx.account, "role", path, name),
       Path: path,
-      CreateDate: new Date().toISOString(),
+      CreateDate: nowIso(),
       AssumeRolePolicyDocument: JSON.stringify(trust),
       MaxSessionDuration: 3600,
       Tags: [],

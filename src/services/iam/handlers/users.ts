@@ -19,7 +19,7 @@ import {
   setBoundary,
   USER,
 } from "../principal-policies.ts";
-import { accessKeyTable, iamArn, iamScope, nameKey, putUser, requireUser, userTable, type UserRecord } from "../state.ts";
+import { accessKeyTable, iamArn, iamScope, nameKey, putUser, requireUser, userTable, type UserRecord, nowIso } from "../state.ts";
 import { checkTags, mergeTags, removeTags, tagPage } from "../tags.ts";
 import { checkName, checkPath, checkPathPrefix } from "../validate.ts";
 import { userView } from "../views.ts";
@@ -46,7 +46,7 @@ export const userHandlers: HandlerTable<IamOperations> = {
       UserId: uniqueId("AIDA"),
       Arn: iamArn(ctx.account, "user", path, name),
       Path: path,
-      CreateDate: new Date().toISOString(),
+      CreateDate: nowIso(),
       Tags: tags,
       AttachedPolicies: [],
       InlinePolicies: [],
