@@ -49,28 +49,45 @@ const PROFILES: Record<string, Omit<ServiceProfile, "exceptions">> = {
   },
   eventbridge: {
     // A global endpoint (EndpointId) makes the SDK sign with SigV4a, which needs a package not installed here.
-    input: { omit: new Set(["PutEventsRequest.EndpointId"]) },
+    input: { omit: (struct, member) => struct === "PutEventsRequest" && member === "EndpointId" },
   },
   s3: {
     // The SDK computes checksums: the algorithm must be one it implements, and it adds the header
     // (x-amz-sdk-checksum-algorithm, x-amz-checksum-*) to operations that require one.
-    input: { choices: new Map([["*.ChecksumAlgorithm", ["CRC32", "CRC32C", "SHA1", "SHA256"]]]) },
-    // It also labels a blob payload sent without a ContentType as application/octet-stream.
-    requestMayAdd: (site, _operation, actual) =>
+    // Checksums and Content-Length are the payload's: generated ones would contradict the body (and a
+    // checksum given stops the SDK from computing its own, so its aws-chunked uploads would go untested).
+    input: {
+      choices: new Map([["*.ChecksumAlgorithm", ["CRC32", "CRC32C", "SHA1", "SHA256"]]]),
+      omit: (_struct, member) => S3_CHECKSUMS.test(member) || member === "ContentLength",
+    },
+    // It labels a blob payload sent without a ContentType as application/octet-stream, and gives the payload's
+    // length as Content-Length.
+    requestMayAdd: (site, _operation, actual, input) =>
       site.top &&
-      (/^(ChecksumAlgorithm|Checksum[A-Z0-9]+|ContentMD5)$/.test(site.member) ||
-        (site.member === "ContentType" && actual === "application/octet-stream")),
+      (site.member === "ChecksumAlgorithm" ||
+        S3_CHECKSUMS.test(site.member) ||
+        (site.member === "ContentType" && actual === "application/octet-stream") ||
+        (site.member === "ContentLength" && actual === payloadLength(input))),
     expectInput: (_operation, input) => withSseCustomerKeys(input),
     // S3 always answers these with a result element, and the SDK treats an empty 200 as an aborted copy.
     // ExpiresString is no wire member: the SDK fills it with the raw text of the Expires header.
     output: {
       require: new Set(["CopyObjectOutput.CopyObjectResult", "UploadPartCopyOutput.CopyPartResult"]),
-      omit: new Set(["*.ExpiresString"]),
+      omit: (_struct, member) => member === "ExpiresString",
     },
     expectOutput: (_operation, output) =>
       output.Expires instanceof Date ? { ...output, ExpiresString: output.Expires.toUTCString() } : output,
   },
 };
+
+/** S3 request members holding a checksum of the payload, which the SDK computes. */
+const S3_CHECKSUMS = /^(Checksum(CRC|SHA|MD5|XXHASH)\w*|ContentMD5)$/;
+
+/** Byte length of an S3 request's streaming payload (Body, or PutObjectAnnotation's AnnotationPayload). */
+function payloadLength(input: Record<string, unknown>): number {
+  const payload = input.Body ?? input.AnnotationPayload;
+  return payload instanceof Uint8Array ? payload.byteLength : 0;
+}
 
 /** The S3 SDK sends an SSE-C key base64-encoded and sets its MD5 itself. */
 function withSseCustomerKeys(input: Record<string, unknown>): Record<string, unknown> {
@@ -84,9 +101,12 @@ function withSseCustomerKeys(input: Record<string, unknown>): Record<string, unk
   return out;
 }
 
-/** Client options beyond the shared ones: S3 addressed path-style, checksums only where the API requires them. */
+/**
+ * Client options beyond the shared ones: S3 addressed path-style; request checksums at the default users have,
+ * but response checksums checked only when asked for (generated checksum headers do not match generated bodies).
+ */
 const CLIENT_CONFIG: Record<string, Record<string, unknown>> = {
-  s3: { forcePathStyle: true, requestChecksumCalculation: "WHEN_REQUIRED", responseChecksumValidation: "WHEN_REQUIRED" },
+  s3: { forcePathStyle: true, responseChecksumValidation: "WHEN_REQUIRED" },
 };
 
 const registry = new ModelRegistry();

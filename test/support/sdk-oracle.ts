@@ -68,6 +68,17 @@ async function bodyBytes(body: unknown): Promise<Buffer> {
   throw new Error(`unsupported request body ${Object.prototype.toString.call(body)}`);
 }
 
+/** The output with each streaming payload (the SDK's stream with `transformToByteArray`) read into bytes. */
+async function withStreamsRead(output: Record<string, unknown>): Promise<Record<string, unknown>> {
+  for (const [member, value] of Object.entries(output)) {
+    if (isRecord(value) && typeof value.transformToByteArray === "function") {
+      const bytes: unknown = await value.transformToByteArray();
+      output[member] = bytes;
+    }
+  }
+  return output;
+}
+
 /** Converts what the SDK handed its HTTP handler into the request the gateway gives a codec. */
 export async function toStratusRequest(request: SdkRequest): Promise<HttpRequest> {
   const headers = lowerCaseHeaders(request.headers);
@@ -131,7 +142,7 @@ export class SdkOracle {
       const result = await this.client.send(new Command(input));
       if (isRecord(result)) {
         const { $metadata: metadata, ...output } = result;
-        exchange.output = output;
+        exchange.output = await withStreamsRead(output);
         if (isRecord(metadata) && typeof metadata.requestId === "string") exchange.requestId = metadata.requestId;
       } else {
         exchange.output = {};

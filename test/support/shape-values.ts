@@ -58,8 +58,8 @@ export interface GenerateOptions {
   successStatus?: number;
   /** Probability of generating each optional member (default 0.7 at the top, 0.6 below). */
   density?: number;
-  /** Members that must not be generated (e.g. SDK-computed S3 checksums): `Shape.member` or `*.member`. */
-  omit?: ReadonlySet<string>;
+  /** Members that must not be generated (e.g. SDK-computed S3 checksums). */
+  omit?: (struct: string, member: string) => boolean;
   /** Members always generated although the model leaves them optional: `Shape.member`. */
   require?: ReadonlySet<string>;
   /** Fixed candidate values for members, keyed `Shape.member` or `*.member` (enum values the SDK acts on). */
@@ -123,11 +123,6 @@ export class ShapeValues {
     return shape;
   }
 
-  private omitted(structName: string, member: string): boolean {
-    const omit = this.options.omit;
-    return omit !== undefined && (omit.has(`${structName}.${member}`) || omit.has(`*.${member}`));
-  }
-
   private structure(name: string, shape: StructureShape, depth: number, top: boolean): Record<string, unknown> {
     const out: Record<string, unknown> = {};
     const names = Object.keys(shape.members).filter((member) => !this.skipped(name, member, shape.members[member]));
@@ -159,9 +154,9 @@ export class ShapeValues {
     return out;
   }
 
-  /** Members never generated: event streams, streaming payloads and those the caller asked to omit. */
+  /** Members never generated: event streams and those the caller asked to omit. */
   private skipped(structName: string, member: string, ref: MemberRef | undefined): boolean {
-    if (!ref || ref.t === "streamingBlob" || this.omitted(structName, member)) return true;
+    if (!ref || this.options.omit?.(structName, member) === true) return true;
     const target = isPrimitive(ref.t) ? undefined : this.model.shapes[ref.t];
     return target?.type === "structure" && target.streaming === true;
   }
@@ -195,7 +190,8 @@ export class ShapeValues {
     const shape = this.shape(ref.t);
     const deep = depth >= this.maxDepth;
     if (shape.type === "structure") return this.structure(ref.t, shape, depth, false);
-    const count = filled ? 1 : deep ? 0 : this.rng.int(0, 2);
+    // Now and then a collection of 11, so that positions 1, 2 … 10, 11 must keep their order (not "1, 10, 11, 2").
+    const count = filled ? 1 : deep ? 0 : this.rng.chance(0.03) ? 11 : this.rng.int(0, 2);
     if (shape.type === "list") {
       const items: unknown[] = [];
       for (let i = 0; i < count; i++) items.push(this.value(shape.member, depth + 1, context === "label" ? "body" : context, "", filled));
