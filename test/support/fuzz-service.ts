@@ -78,9 +78,10 @@ function emptyDropped(model: ServiceModel, site: MemberSite): boolean {
   return false;
 }
 
-/** A streaming payload left out is an empty stream to the other side. */
+/** A blob payload left out is an empty body: the other side reads an empty stream (or the SDK, null). */
 const emptyStream = (site: MemberSite, actual: unknown): boolean =>
-  site.ref.t === "streamingBlob" && actual instanceof Uint8Array && actual.byteLength === 0;
+  (site.ref.t === "streamingBlob" || (site.ref.t === "blob" && site.ref.location === "payload")) &&
+  (actual === null || (actual instanceof Uint8Array && actual.byteLength === 0));
 
 function requestRules(model: ServiceModel, operation: string, input: Record<string, unknown>, profile: ServiceProfile): CompareRules {
   return {

@@ -45,10 +45,11 @@ export function seedOf(text: string): number {
 
 /**
  * Where a value travels, which limits its characters: `header` printable ASCII without commas or quotes
- * (lists in headers are comma-joined), `label` a non-empty URI segment, `greedy` a label that may hold '/',
- * `dns` a host label or bucket name, `key` a map key, `body` anything (a body, a query string or form value).
+ * (lists in headers are comma-joined; XML attributes too), `label` a non-empty URI segment, `greedy` a label that may hold '/',
+ * `dns` a host label or bucket name, `key` a map key, `body` anything (a body, a query string or form value),
+ * `payload` anything but empty (a whole HTTP body).
  */
-export type ValueContext = "body" | "header" | "label" | "greedy" | "dns" | "key" | "prefixKey";
+export type ValueContext = "body" | "payload" | "header" | "label" | "greedy" | "dns" | "key" | "prefixKey";
 
 export interface GenerateOptions {
   direction: "input" | "output";
@@ -167,9 +168,14 @@ export class ShapeValues {
   }
 
   private contextOf(member: string, ref: MemberRef, top: boolean): ValueContext {
+    // The SDK writes CR and LF raw into XML attributes, where XML turns them into plain line feeds.
+    if (ref.xmlAttribute) return "header";
     if (!top) return "body";
     if (ref.hostLabel) return "dns";
     switch (ref.location) {
+      case "payload":
+        // An empty string payload is an empty body: the same as none.
+        return "payload";
       case "header":
       case "prefixHeaders":
         return "header";
@@ -232,7 +238,13 @@ export class ShapeValues {
         return bytes;
       }
       case "document":
-        return { k: this.string("key", ""), n: this.rng.int(0, 9), list: [true, "x"] };
+        return this.rng.pick([
+          { k: this.string("body", ""), n: this.rng.int(0, 9), list: [true, "x", { deep: null }] },
+          [this.rng.int(0, 9), "y"],
+          this.string("body", ""),
+          this.rng.int(0, 9),
+          this.rng.chance(0.5),
+        ]);
       default:
         throw new Error(`unknown primitive ${type}`);
     }
@@ -256,7 +268,7 @@ export class ShapeValues {
       case "prefixKey":
         return `${rng.pick(DNS_PIECES)}-${rng.int(0, 99)}`;
       default:
-        if (path !== "" && rng.chance(0.05)) return "";
+        if (path !== "" && context === "body" && rng.chance(0.05)) return "";
         if (path !== "" && rng.chance(0.05)) return "  ";
         return join(BODY_PIECES, rng.int(1, 3), rng.pick(["", " ", "-"]));
     }
