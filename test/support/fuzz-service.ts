@@ -121,6 +121,8 @@ interface ErrorCase {
   name: string;
   status: number;
   error: AwsError;
+  /** Query-compatible JSON services: the awsQuery code the SDK must read from `x-amzn-query-error`. */
+  queryCode?: string | undefined;
   /** The modelled error structure and the member values sent with it. */
   shape?: string;
   fields?: Record<string, unknown>;
@@ -288,7 +290,8 @@ export class ServiceFuzzer {
       // The error's own members (Lambda's Type, a Retry-After header …) travel too; the message is the AwsError's.
       const fields = new ShapeValues(model, seedOf(`${model.id}/!${name}`), { direction: "output" }).forStructure(name);
       for (const member of Object.keys(fields)) if (/^message$/i.test(member)) delete fields[member];
-      cases.push({ name, status, error: new AwsError(name, "boom", { fields }), fields, shape: name });
+      const queryCode = model.awsQueryCompatible ? (shape.error.queryCode ?? name) : undefined;
+      cases.push({ name, status, error: new AwsError(name, "boom", { fields }), fields, shape: name, queryCode });
     }
     for (const { code, status } of [{ code: "NotImplemented", status: 501 }, ...(this.profile.extraErrors ?? [])]) {
       cases.push({ name: code, status, error: new AwsError(code, "boom", { status }) });
@@ -321,6 +324,9 @@ export class ServiceFuzzer {
     if (got.status !== status) problems.push(`status ${String(got.status)}, expected ${status}`);
     if (got.message !== "boom") problems.push(`message ${JSON.stringify(got.message)}, expected "boom"`);
     if (exchange.requestId !== "req-1") problems.push(`requestId ${String(exchange.requestId)}, expected "req-1"`);
+    if (errorCase.queryCode !== undefined && isRecord(exchange.error) && exchange.error.Code !== errorCase.queryCode) {
+      problems.push(`query-compatible Code ${String(exchange.error.Code)}, expected ${errorCase.queryCode}`);
+    }
     if (errorCase.shape && errorCase.fields && isRecord(exchange.error)) {
       const thrown = exchange.error;
       const actual = Object.fromEntries(Object.keys(errorCase.fields).map((member) => [member, thrown[member]]));
