@@ -256,7 +256,8 @@ async function extract(id: string, pkg: string): Promise<ServiceModel> {
       const endpoint = traits.endpoint;
       if (Array.isArray(endpoint) && typeof endpoint[0] === "string") op.hostPrefix = endpoint[0];
       operations[String(value[2])] = op;
-    } else if (value[0] === -3) {
+    } else if (value[0] === -3 && !String(value[1]).startsWith("smithy.ts.sdk.synthetic")) {
+      // The synthetic namespace holds the SDK's own base class (e.g. STSServiceException), not an AWS error.
       errors.push(extractor.named(value));
     }
   }

@@ -37,16 +37,16 @@ const form = { "content-type": "application/x-www-form-urlencoded; charset=utf-8
 const signedFor = (service: string) => ({ authorization: `AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/${service}/aws4_request, SignedHeaders=host, Signature=0` });
 
 test("an operation without a handler answers 501 NotImplemented in each protocol, naming it", async () => {
-  const cases: Array<[string, Promise<unknown>, string]> = [
-    ["ec2", new EC2Client(clientConfig(server.endpoint)).send(new DescribeIpamPoolsCommand({})), "DescribeIpamPools"],
-    ["awsJson1.1", new ECSClient(clientConfig(server.endpoint)).send(new ListServicesByNamespaceCommand({ namespace: "n" })), "ListServicesByNamespace"],
-    ["awsJson1.0", new CloudWatchClient(clientConfig(server.endpoint)).send(new ListManagedInsightRulesCommand({ ResourceARN: "arn:aws:x" })), "ListManagedInsightRules"],
-    ["restJson1", new LambdaClient(clientConfig(server.endpoint)).send(new GetCodeSigningConfigCommand({ CodeSigningConfigArn: "arn:aws:lambda:us-east-1:000000000000:code-signing-config:csc-1" })), "GetCodeSigningConfig"],
-    ["restJson1 (EKS)", new EKSClient(clientConfig(server.endpoint)).send(new ListAccessPoliciesCommand({})), "ListAccessPolicies"],
-    ["restXml", new S3Client({ ...clientConfig(server.endpoint), forcePathStyle: true }).send(new GetBucketAccelerateConfigurationCommand({ Bucket: "b" })), "GetBucketAccelerateConfiguration"],
+  const cases: Array<[string, () => Promise<unknown>, string]> = [
+    ["ec2", () => new EC2Client(clientConfig(server.endpoint)).send(new DescribeIpamPoolsCommand({})), "DescribeIpamPools"],
+    ["awsJson1.1", () => new ECSClient(clientConfig(server.endpoint)).send(new ListServicesByNamespaceCommand({ namespace: "n" })), "ListServicesByNamespace"],
+    ["awsJson1.0", () => new CloudWatchClient(clientConfig(server.endpoint)).send(new ListManagedInsightRulesCommand({ ResourceARN: "arn:aws:x" })), "ListManagedInsightRules"],
+    ["restJson1", () => new LambdaClient(clientConfig(server.endpoint)).send(new GetCodeSigningConfigCommand({ CodeSigningConfigArn: "arn:aws:lambda:us-east-1:000000000000:code-signing-config:csc-1" })), "GetCodeSigningConfig"],
+    ["restJson1 (EKS)", () => new EKSClient(clientConfig(server.endpoint)).send(new ListAccessPoliciesCommand({})), "ListAccessPolicies"],
+    ["restXml", () => new S3Client({ ...clientConfig(server.endpoint), forcePathStyle: true }).send(new GetBucketAccelerateConfigurationCommand({ Bucket: "b" })), "GetBucketAccelerateConfiguration"],
   ];
   for (const [protocol, call, operation] of cases) {
-    const failure = await sdkFailure(call);
+    const failure = await sdkFailure(call());
     assert.equal(failure.name, "NotImplemented", `${protocol}: ${failure.name} ${failure.message}`);
     assert.equal(failure.$metadata.httpStatusCode, 501, protocol);
     assert.ok(failure.message.includes(operation), `${protocol}: message names ${operation}: ${failure.message}`);

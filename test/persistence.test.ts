@@ -8,6 +8,7 @@ import { CreateRoleCommand, GetRoleCommand, IAMClient, ListRolesCommand, PutRole
 import { clientConfig, startStratus, tempDataDir } from "./support/server.ts";
 
 const trust = JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { Service: "lambda.amazonaws.com" }, Action: "sts:AssumeRole" }] });
+const permissions = JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "logs:*", Resource: "*" }] });
 const iamAt = (endpoint: string, account = "test") => new IAMClient(clientConfig(endpoint, account));
 
 test("state survives a clean restart", async () => {
@@ -15,13 +16,13 @@ test("state survives a clean restart", async () => {
   try {
     let server = await startStratus({ dataDir: data.dir });
     await iamAt(server.endpoint).send(new CreateRoleCommand({ RoleName: "kept", AssumeRolePolicyDocument: trust }));
-    await iamAt(server.endpoint).send(new PutRolePolicyCommand({ RoleName: "kept", PolicyName: "p", PolicyDocument: trust }));
+    await iamAt(server.endpoint).send(new PutRolePolicyCommand({ RoleName: "kept", PolicyName: "p", PolicyDocument: permissions }));
     await server.stop();
     server = await startStratus({ dataDir: data.dir });
     const role = await iamAt(server.endpoint).send(new GetRoleCommand({ RoleName: "kept" }));
     assert.equal(role.Role?.RoleName, "kept");
     const policy = await iamAt(server.endpoint).send(new GetRolePolicyCommand({ RoleName: "kept", PolicyName: "p" }));
-    assert.equal(decodeURIComponent(policy.PolicyDocument ?? ""), trust);
+    assert.equal(decodeURIComponent(policy.PolicyDocument ?? ""), permissions);
     await server.stop();
   } finally {
     data.remove();

@@ -7,6 +7,9 @@ export interface Detected {
   protocol: ProtocolName;
 }
 
+/** Signing names the SDKs use for some operations of a service (S3 directory buckets sign as s3express). */
+const SIGNING_ALIASES: Record<string, string> = { s3express: "s3" };
+
 /** Lookup tables built once from the routing index. */
 export class ServiceDetector {
   private readonly byTarget = new Map<string, string>();
@@ -57,7 +60,8 @@ export class ServiceDetector {
   }
 
   private serviceFromSignature(signingService: string | undefined): string | undefined {
-    return signingService ? this.bySigningName.get(signingService) : undefined;
+    if (!signingService) return undefined;
+    return this.bySigningName.get(SIGNING_ALIASES[signingService] ?? signingService);
   }
 
   private serviceFromVersion(request: HttpRequest, isForm: boolean): string | undefined {

@@ -55,7 +55,9 @@ function corsHeaders(req: IncomingMessage): Record<string, string> {
 }
 
 function send(req: IncomingMessage, res: ServerResponse, response: HttpResponse, requestId: string): void {
-  const headers: Record<string, string> = { ...corsHeaders(req), ...response.headers };
+  const headers: Record<string, string> = corsHeaders(req);
+  // Codecs may write mixed-case names; one lower-case spelling avoids sending a header twice.
+  for (const [name, value] of Object.entries(response.headers)) headers[name.toLowerCase()] = value;
   const id = headers["x-amzn-requestid"] ?? requestId;
   headers["x-amzn-requestid"] = id;
   headers["x-amz-request-id"] ??= id;
@@ -66,7 +68,8 @@ function send(req: IncomingMessage, res: ServerResponse, response: HttpResponse,
 }
 
 /** The request id a codec put in its body, so header and body agree. */
-const requestIdOf = (response: HttpResponse): string | undefined => response.headers["x-amzn-requestid"];
+const requestIdOf = (response: HttpResponse): string | undefined =>
+  response.headers["x-amzn-requestid"] ?? response.headers["x-amzn-RequestId"];
 
 async function route(app: App, req: IncomingMessage, res: ServerResponse): Promise<void> {
   let request: HttpRequest | undefined;

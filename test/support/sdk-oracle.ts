@@ -90,8 +90,6 @@ export async function toStratusRequest(request: SdkRequest): Promise<HttpRequest
 /** One SDK client of a service package, reused for every call. */
 export class SdkOracle {
   readonly packageName: string;
-  /** The SDK's synthetic base exception class of the service (e.g. `STSServiceException`). */
-  readonly baseExceptionName: string;
   private readonly module: Record<string, unknown>;
   private readonly client: SdkClient;
   private response: HttpResponse = { status: 200, headers: {}, body: "" };
@@ -103,7 +101,6 @@ export class SdkOracle {
     const clientName = Object.keys(module).find((name) => /^[A-Z]\w*Client$/.test(name) && isFunction(module[name]));
     const Client = clientName === undefined ? undefined : module[clientName];
     if (clientName === undefined || !isFunction<ClientClass>(Client)) throw new Error(`${packageName} exports no client class`);
-    this.baseExceptionName = clientName.replace(/Client$/, "ServiceException");
     this.client = new Client({
       region: "us-east-1",
       endpoint: "http://127.0.0.1:1",
