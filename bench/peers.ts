@@ -4,7 +4,7 @@ import { readFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
 
-const cliPath = fileURLToPath(new URL("../src/cli.ts", import.meta.url));
+const cliPath = fileURLToPath(new URL("../dist/cli.js", import.meta.url));
 
 export interface StartedPeer {
   name: string;
@@ -77,9 +77,9 @@ export async function startMotoPeer(): Promise<StartedPeer> {
   return startPeer("Moto", "python3", ["-m", "moto.server", "-H", "127.0.0.1", "-p", String(port)], `http://127.0.0.1:${port}`, process.env);
 }
 
-/** Resident set size of a process in MB (Linux). */
-export function rssMb(pid: number): number {
-  const status = readFileSync(`/proc/${pid}/status`, "utf8");
-  const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
-  return kb / 1024;
+/** Resident set size of a process in MB, and the part that is its own (not file pages shared with others). */
+export function memoryMb(pid: number): { rss: number; private: number } {
+  const rollup = readFileSync(`/proc/${pid}/smaps_rollup`, "utf8");
+  const kb = (field: string): number => Number(new RegExp(`^${field}:\\s+(\\d+)`, "m").exec(rollup)?.[1] ?? 0);
+  return { rss: kb("Rss") / 1024, private: (kb("Private_Clean") + kb("Private_Dirty")) / 1024 };
 }

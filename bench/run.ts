@@ -1,6 +1,6 @@
 /** `npm run bench`: start-up, idle memory and small-request throughput of Stratus beside Moto, in one run. */
 import { Agent, request } from "node:http";
-import { rssMb, startMotoPeer, startStratusPeer, STS_HEADERS, type StartedPeer } from "./peers.ts";
+import { memoryMb, startMotoPeer, startStratusPeer, STS_HEADERS, type StartedPeer } from "./peers.ts";
 
 const STARTS = Number(process.env.BENCH_STARTS ?? 10);
 const CONCURRENCY = 8;
@@ -65,10 +65,10 @@ async function measure(start: () => Promise<StartedPeer>, runs: number) {
   const readyMs = await medianStart(start, runs);
   const peer = await start();
   await new Promise((r) => setTimeout(r, 1000));
-  const idleRss = rssMb(peer.child.pid ?? 0);
+  const idle = memoryMb(peer.child.pid ?? 0);
   const throughput = await load(peer);
   await peer.stop();
-  return { readyMs, idleRss, ...throughput };
+  return { readyMs, idleRss: idle.rss, idlePrivate: idle.private, ...throughput };
 }
 
 const fmt = (value: number, digits = 1): string => value.toFixed(digits);
@@ -79,6 +79,7 @@ const moto = await measure(startMotoPeer, Math.min(STARTS, 5));
 const rows: Array<[string, string, string, string, string]> = [
   ["start → first answer (median)", `${fmt(stratus.readyMs)} ms`, `${fmt(moto.readyMs)} ms`, `${fmt(moto.readyMs / stratus.readyMs)}× faster`, "≤ 100 ms"],
   ["idle RSS", `${fmt(stratus.idleRss)} MB`, `${fmt(moto.idleRss)} MB`, `${fmt(moto.idleRss / stratus.idleRss)}× smaller`, "≤ 50 MB"],
+  ["idle private memory (RSS less shared file pages)", `${fmt(stratus.idlePrivate)} MB`, `${fmt(moto.idlePrivate)} MB`, `${fmt(moto.idlePrivate / stratus.idlePrivate)}× smaller`, ""],
   ["requests/s, concurrency 8", fmt(stratus.perSecond, 0), fmt(moto.perSecond, 0), `${fmt(stratus.perSecond / moto.perSecond)}×`, "≥ 20× Moto"],
   ["latency p50", `${fmt(stratus.p50, 2)} ms`, `${fmt(moto.p50, 2)} ms`, `${fmt(moto.p50 / stratus.p50)}× lower`, ""],
   ["latency p99", `${fmt(stratus.p99, 2)} ms`, `${fmt(moto.p99, 2)} ms`, `${fmt(moto.p99 / stratus.p99)}× lower`, ""],

@@ -1,3 +1,3 @@
 #!/usr/bin/env node
-// The `stratus` command. Node >= 22.18 runs the TypeScript sources directly (type stripping).
-await import("../src/cli.ts");
+// The `stratus` command: runs the built JavaScript (dist/, made by `npm run build`, which `npm ci` runs).
+await import("../dist/cli.js");

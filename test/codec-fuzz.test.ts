@@ -4,7 +4,7 @@ import { createHash } from "node:crypto";
 import { after, test } from "node:test";
 import { ServiceDetector, type Detected } from "../src/gateway/detect.ts";
 import { callerScope } from "../src/gateway/identity.ts";
-import { codecFor } from "../src/protocol/codecs.ts";
+import { loadCodec } from "../src/protocol/codecs.ts";
 import type { HttpRequest } from "../src/protocol/http-types.ts";
 import { ModelRegistry } from "../src/protocol/model-registry.ts";
 import { ServiceFuzzer, type Failure, type ServiceProfile, type ServiceReport } from "./support/fuzz-service.ts";
@@ -116,7 +116,7 @@ for (const id of registry.serviceIds()) {
   test(`codec fuzz: ${id}`, async () => {
     const loaded = registry.get(id);
     // The gateway must detect the model's protocol from what the SDK sends (CloudWatch: awsJson1_0, not awsQuery).
-    const codec = codecFor(loaded.model.protocol);
+    const codec = await loadCodec(loaded.model.protocol);
     const oracle = await SdkOracle.load(loaded.model.sdkPackage, CLIENT_CONFIG[id]);
     try {
       const exceptions = new Map(Object.entries(EXCEPTIONS[id] ?? {}));

@@ -1,8 +1,8 @@
 /** The AWS request pipeline, in order: detect → caller scope → parse → validate → dispatch → serialize. */
-import { randomUUID } from "node:crypto";
 import { AwsError, internalFailure, isAwsError, notImplemented } from "../shared/aws-error.ts";
 import { log } from "../shared/log.ts";
-import { codecFor } from "../protocol/codecs.ts";
+import { crypto } from "../shared/builtins.ts";
+import { loadCodec } from "../protocol/codecs.ts";
 import { validateInput } from "../protocol/validate.ts";
 import type { HttpRequest, HttpResponse } from "../protocol/http-types.ts";
 import { serviceDefinition } from "../services/registry.ts";
@@ -13,13 +13,13 @@ import { unknownServiceResponse } from "./fallback-errors.ts";
 import type { App } from "./app.ts";
 
 export async function handleAwsRequest(app: App, request: HttpRequest): Promise<HttpResponse> {
-  const requestId = randomUUID();
+  const requestId = crypto.randomUUID();
   const caller = callerScope(request);
   const detected = app.detector.detect(request, caller.signingService);
   if (!detected) return unknownServiceResponse(request, requestId);
 
   const model = app.models.get(detected.service);
-  const codec = codecFor(detected.protocol);
+  const codec = await loadCodec(detected.protocol);
   let operation: string | undefined;
   try {
     const parsed = codec.parseRequest(request, model);

@@ -1,14 +1,15 @@
 /** The HTTP server on one port: reads bodies, adds request ids and CORS, routes admin vs AWS requests. */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import { randomUUID } from "node:crypto";
+import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import { gunzipSync } from "node:zlib";
 import { AwsError, internalFailure } from "../shared/aws-error.ts";
+import { crypto, http } from "../shared/builtins.ts";
 import { log } from "../shared/log.ts";
 import type { HttpRequest, HttpResponse } from "../protocol/http-types.ts";
 import { handleAdminRequest } from "./admin.ts";
 import { errorLikeRequest } from "./fallback-errors.ts";
 import { handleAwsRequest } from "./pipeline.ts";
 import type { App } from "./app.ts";
+
 
 /** Browser SDKs need these to read AWS's response headers. */
 const EXPOSED_HEADERS = "x-amzn-RequestId, x-amzn-ErrorType, x-amzn-query-error, x-amz-request-id, x-amz-id-2, ETag, x-amz-version-id, x-amz-function-error, x-amz-log-result, x-amz-executed-version, Date";
@@ -73,7 +74,7 @@ const requestIdOf = (response: HttpResponse): string | undefined =>
 
 async function route(app: App, req: IncomingMessage, res: ServerResponse): Promise<void> {
   let request: HttpRequest | undefined;
-  const fallbackId = randomUUID();
+  const fallbackId = crypto.randomUUID();
   try {
     if (req.method === "OPTIONS") {
       send(req, res, { status: 200, headers: {}, body: "" }, fallbackId);
@@ -109,7 +110,7 @@ async function route(app: App, req: IncomingMessage, res: ServerResponse): Promi
 }
 
 export function createStratusServer(app: App): Server {
-  const server = createServer({ keepAlive: true, keepAliveTimeout: 65_000 }, (req, res) => {
+  const server = http.createServer({ keepAlive: true, keepAliveTimeout: 65_000 }, (req, res) => {
     void route(app, req, res);
   });
   server.on("clientError", (_error, socket) => {

@@ -1,5 +1,7 @@
 /** Identifiers as AWS mints them: base32 unique ids with a type prefix, access key ids that encode their account, secrets. */
-import { createHash, randomBytes } from "node:crypto";
+import { crypto } from "../shared/builtins.ts";
+
+const { createHash, randomBytes } = crypto;
 
 /** RFC 4648 base32: the alphabet of IAM unique ids (AROA…, AIDA…) and access key ids. */
 const BASE32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";

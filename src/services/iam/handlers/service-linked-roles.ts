@@ -1,5 +1,5 @@
 /** Service-linked roles: the AWSServiceRoleFor… roles AWS services create for themselves, protected from ordinary changes. */
-import { randomUUID } from "node:crypto";
+import { crypto } from "../../../shared/builtins.ts";
 import type { IamOperations } from "../../../generated/iam.ts";
 import { AwsError } from "../../../shared/aws-error.ts";
 import type { HandlerTable } from "../../service-types.ts";
@@ -85,7 +85,7 @@ export const serviceLinkedRoleHandlers: HandlerTable<IamOperations> = {
     const role = requireRole(ctx, requireString(input.RoleName, "roleName"));
     if (!role.ServiceLinked) throw invalidInput(`Role ${role.RoleName} is not a service-linked role.`);
     roleTable(ctx).delete(iamScope(ctx), nameKey(role.RoleName));
-    return { DeletionTaskId: `task${role.Path}${role.RoleName}/${randomUUID()}` };
+    return { DeletionTaskId: `task${role.Path}${role.RoleName}/${crypto.randomUUID()}` };
   },
 
   GetServiceLinkedRoleDeletionStatus(input) {
