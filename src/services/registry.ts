@@ -6,6 +6,7 @@ type Loader = () => Promise<ServiceDefinition>;
 const LOADERS: Record<string, Loader> = {
   iam: async () => (await import("./iam/index.ts")).iamService,
   sts: async () => (await import("./sts/index.ts")).stsService,
+  ec2: async () => (await import("./ec2/index.ts")).ec2Service,
 };
 
 const loaded = new Map<string, ServiceDefinition>();

@@ -1,0 +1,38 @@
+/** EC2 paging: MaxResults within the operation's bounds and an opaque NextToken. */
+import { AwsError } from "../../../shared/aws-error.ts";
+
+export interface Page<T> {
+  items: T[];
+  nextToken: string | undefined;
+}
+
+const encodeToken = (offset: number): string => Buffer.from(JSON.stringify({ o: offset })).toString("base64url");
+
+function decodeToken(token: string): number {
+  try {
+    const parsed = JSON.parse(Buffer.from(token, "base64url").toString("utf8")) as { o?: unknown };
+    if (typeof parsed.o === "number" && Number.isInteger(parsed.o) && parsed.o >= 0) return parsed.o;
+  } catch {
+    // fall through to the error EC2 gives for a token it did not issue
+  }
+  throw new AwsError("InvalidParameterValue", `The value supplied for the NextToken parameter is invalid: ${token}`);
+}
+
+/**
+ * One page of `items`. Without MaxResults everything is returned (as DescribeInstances does when no
+ * MaxResults is given); with it, MaxResults must lie in [min, max] (EC2: 5–1000 for most Describe calls).
+ */
+export function paginate<T>(
+  items: readonly T[],
+  maxResults: number | undefined,
+  nextToken: string | undefined,
+  bounds: { min: number; max: number } = { min: 5, max: 1000 },
+): Page<T> {
+  const offset = nextToken ? decodeToken(nextToken) : 0;
+  if (maxResults === undefined) return { items: items.slice(offset), nextToken: undefined };
+  if (maxResults < bounds.min || maxResults > bounds.max) {
+    throw new AwsError("InvalidParameterValue", `Value ( ${maxResults} ) for parameter maxResults is invalid. Expecting a value between ${bounds.min} and ${bounds.max}.`);
+  }
+  const end = offset + maxResults;
+  return { items: items.slice(offset, end), nextToken: end < items.length ? encodeToken(end) : undefined };
+}
