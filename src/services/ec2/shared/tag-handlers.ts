@@ -1,4 +1,5 @@
 /** CreateTags, DeleteTags and DescribeTags over every registered taggable EC2 resource. */
+import type { TagDescription } from "@aws-sdk/client-ec2";
 import type { Ec2Operations } from "../../../generated/ec2.ts";
 import type { HandlerTable } from "../../service-types.ts";
 import { checkDryRun } from "./errors.ts";
@@ -7,12 +8,7 @@ import { paginate } from "./paging.ts";
 import { ec2Table, scopeOf } from "./scope.ts";
 import { findTaggable, mergeTags, taggableKinds, validTags, type Taggable } from "./tags.ts";
 
-interface TagRow {
-  ResourceId: string;
-  ResourceType: string;
-  Key: string;
-  Value: string;
-}
+type TagRow = Required<Pick<TagDescription, "ResourceId" | "ResourceType" | "Key" | "Value">>;
 
 export const tagHandlers: HandlerTable<Ec2Operations> = {
   CreateTags: (input, ctx) => {

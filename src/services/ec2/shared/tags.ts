@@ -1,4 +1,5 @@
 /** EC2 tags: every taggable resource type registers here so CreateTags/DeleteTags/DescribeTags can find it by id. */
+import type { ResourceType } from "@aws-sdk/client-ec2";
 import { AwsError } from "../../../shared/aws-error.ts";
 import type { RequestContext } from "../../service-types.ts";
 import { ec2Table, scopeOf } from "./scope.ts";
@@ -19,7 +20,7 @@ export interface TaggableKind {
   /** The state table (kind) the records live in, keyed by their id. */
   kind: string;
   /** The ResourceType EC2 reports in DescribeTags and accepts in TagSpecifications ("instance", "vpc" …). */
-  resourceType: string;
+  resourceType: ResourceType;
   /** The record member holding the id ("InstanceId", "VpcId", "GroupId" …). */
   idField: string;
   /** The not-found code for an unknown id of this kind ("InvalidInstanceID.NotFound"). */
