@@ -36,13 +36,6 @@ export async function startStratus(config: StratusConfig, version: string): Prom
   const port = typeof address === "object" && address ? address.port : config.port;
   const shownHost = config.host.includes(":") ? `[${config.host}]` : config.host;
   app.endpoint = `http://${shownHost}:${port}`;
-  process.stdout.write(
-    `Stratus ${version}\n` +
-      `Endpoint: ${app.endpoint}\n` +
-      `Data: ${config.ephemeral ? "in memory (--ephemeral)" : config.dataDir}\n` +
-      `Stratus ready on ${app.endpoint}\n`,
-  );
-
   let stopping = false;
   const stop = (signal: string): void => {
     if (stopping) return;
@@ -57,4 +50,11 @@ export async function startStratus(config: StratusConfig, version: string): Prom
   };
   process.on("SIGINT", () => stop("SIGINT"));
   process.on("SIGTERM", () => stop("SIGTERM"));
+  // Only now say Ready: whoever waits for that line may signal us at once.
+  process.stdout.write(
+    `Stratus ${version}\n` +
+      `Endpoint: ${app.endpoint}\n` +
+      `Data: ${config.ephemeral ? "in memory (--ephemeral)" : config.dataDir}\n` +
+      `Stratus ready on ${app.endpoint}\n`,
+  );
 }
