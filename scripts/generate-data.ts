@@ -4,6 +4,8 @@
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { generateIamPolicies, IAM_POLICIES_OUTPUT } from "./data/iam-policies.ts";
+import { EC2_INSTANCE_TYPES_OUTPUT, EC2_OFFERINGS_OUTPUT, EC2_ZONES_OUTPUT, generateInstanceTypes, generateOfferings, generateZones } from "./data/ec2-catalog.ts";
+import { EC2_IMAGES_OUTPUT, generateImages } from "./data/ec2-images.ts";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 
@@ -15,8 +17,14 @@ function argument(name: string): string | undefined {
 const source = argument("--source") ?? process.env["STRATUS_DATA_SOURCE"] ?? "/work/shared/data/aws";
 const outRoot = argument("--out") ?? root;
 
-// One converter per data family; add EC2 converters (instance types, AMIs, zones) beside this one.
-const converters: { output: string; run: () => number }[] = [{ output: IAM_POLICIES_OUTPUT, run: () => generateIamPolicies(source, outRoot) }];
+// One converter per data family.
+const converters: { output: string; run: () => number }[] = [
+  { output: IAM_POLICIES_OUTPUT, run: () => generateIamPolicies(source, outRoot) },
+  { output: EC2_INSTANCE_TYPES_OUTPUT, run: () => generateInstanceTypes(source, outRoot) },
+  { output: EC2_OFFERINGS_OUTPUT, run: () => generateOfferings(source, outRoot) },
+  { output: EC2_ZONES_OUTPUT, run: () => generateZones(source, outRoot) },
+  { output: EC2_IMAGES_OUTPUT, run: () => generateImages(source, outRoot) },
+];
 
 for (const converter of converters) {
   const count = converter.run();
