@@ -1,0 +1,239 @@
+/** The network family's entry points for other EC2 families: default VPC, an instance's network on launch, stop/start and terminate. */
+import type { GroupIdentifier, InstanceNetworkInterface, InstanceNetworkInterfaceSpecification, Subnet } from "@aws-sdk/client-ec2";
+import type { RequestContext } from "../../service-types.ts";
+import { ec2Error, invalidParameterValue } from "../shared/errors.ts";
+import { checkRequestedPrivateIp } from "./addressing.ts";
+import {
+  attachEni,
+  createEni,
+  deleteEniRecord,
+  detachEni,
+  enisOfInstance,
+  instanceInterfaceOf,
+  mapAutoPublicIp,
+  requireEni,
+  requireSubnet,
+  resolveGroupIds,
+  unmapAutoPublicIp,
+  type StoredEni,
+} from "./eni-model.ts";
+import { net, type Net } from "./state.ts";
+import { defaultSecurityGroup, ensureDefaultVpcIn } from "./vpc-setup.ts";
+
+export interface LaunchNetworkRequest {
+  instanceId: string;
+  subnetId?: string;
+  availabilityZone?: string;
+  securityGroupIds?: string[];
+  securityGroupNames?: string[];
+  privateIpAddress?: string;
+  associatePublicIpAddress?: boolean;
+  networkInterfaces?: InstanceNetworkInterfaceSpecification[];
+}
+
+export interface LaunchNetwork {
+  vpcId: string;
+  subnetId: string;
+  availabilityZone: string;
+  groups: GroupIdentifier[];
+  privateIpAddress: string;
+  privateDnsName: string;
+}
+
+export interface InstanceNetworkView {
+  networkInterfaces: InstanceNetworkInterface[];
+  publicIpAddress?: string;
+  publicDnsName?: string;
+  privateIpAddress?: string;
+  privateDnsName?: string;
+  groups: GroupIdentifier[];
+  vpcId?: string;
+  subnetId?: string;
+}
+
+/** The default VPC's id, created on first use per account+region (exactly like AWS's); "" once it was deleted. */
+export function ensureDefaultVpc(ctx: RequestContext): string {
+  return ensureDefaultVpcIn(ctx);
+}
+
+function defaultSubnetFor(ctx: RequestContext, n: Net, availabilityZone: string | undefined): Subnet {
+  const vpcId = ensureDefaultVpc(ctx);
+  if (!vpcId || !n.vpcs.has(vpcId)) throw ec2Error("VPCIdNotSpecified", "No default VPC for this user. GroupName is only supported for EC2-Classic and default VPC.");
+  const defaults = n.subnets.list().filter((s) => s.VpcId === vpcId && s.DefaultForAz);
+  const subnet = availabilityZone ? defaults.find((s) => s.AvailabilityZone === availabilityZone) : defaults[0];
+  if (!subnet) {
+    if (availabilityZone) throw invalidParameterValue(`Invalid availability zone: [${availabilityZone}]`);
+    throw ec2Error("MissingInput", "No subnets found for the default VPC. Please specify a subnet.");
+  }
+  return subnet;
+}
+
+/** Groups for an interface: ids (checked to be in the VPC), names (looked up in the VPC), else the VPC's default group. */
+function launchGroups(n: Net, vpcId: string, ids: readonly string[] | undefined, names: readonly string[] | undefined, isDefaultVpc: boolean): GroupIdentifier[] {
+  const groups: GroupIdentifier[] = [];
+  if (ids && ids.length > 0) groups.push(...resolveGroupIds(n, vpcId, ids));
+  if (names && names.length > 0) {
+    if (!isDefaultVpc) throw ec2Error("InvalidParameterCombination", "The parameter groupName cannot be used with the parameter subnet");
+    for (const name of names) {
+      const group = n.groups.list().find((g) => g.VpcId === vpcId && g.GroupName === name);
+      if (!group) throw ec2Error("InvalidGroup.NotFound", `The security group '${name}' does not exist in default VPC '${vpcId}'`);
+      groups.push({ GroupId: group.GroupId, GroupName: group.GroupName });
+    }
+  }
+  if (groups.length === 0) {
+    const fallback = defaultSecurityGroup(n, vpcId);
+    if (fallback) groups.push({ GroupId: fallback.GroupId, GroupName: fallback.GroupName });
+  }
+  return groups;
+}
+
+/**
+ * Validates and creates an instance's network on launch: the subnet (given, or the default subnet of
+ * the zone / the first default subnet), groups, the primary ENI with its private IP, and a public IP
+ * when the subnet maps them or the request asks. Runs inside the caller's transaction.
+ */
+export function attachLaunchNetwork(ctx: RequestContext, req: LaunchNetworkRequest): LaunchNetwork {
+  const n = net(ctx);
+  const specs = req.networkInterfaces ?? [];
+  if (specs.length > 0) {
+    if (req.subnetId) throw ec2Error("InvalidParameterCombination", "Network interfaces and an instance-level subnet ID may not be specified on the same request");
+    if ((req.securityGroupIds ?? []).length > 0 || (req.securityGroupNames ?? []).length > 0) {
+      throw ec2Error("InvalidParameterCombination", "Network interfaces and an instance-level security groups may not be specified on the same request");
+    }
+    if (req.privateIpAddress) throw ec2Error("InvalidParameterCombination", "Network interfaces and an instance-level private IP address should not be specified on the same request");
+    return launchWithInterfaces(ctx, n, req.instanceId, specs, req.associatePublicIpAddress);
+  }
+  const subnet = req.subnetId ? requireSubnet(n, req.subnetId) : defaultSubnetFor(ctx, n, req.availabilityZone);
+  if (req.subnetId && req.availabilityZone && subnet.AvailabilityZone !== req.availabilityZone) {
+    throw invalidParameterValue(`Subnet ${req.subnetId} is in availability zone ${subnet.AvailabilityZone ?? ""}, not ${req.availabilityZone}`);
+  }
+  const vpcId = subnet.VpcId ?? "";
+  const groups = launchGroups(n, vpcId, req.securityGroupIds, req.securityGroupNames, n.vpcs.get(vpcId)?.IsDefault === true);
+  if (req.privateIpAddress) checkRequestedPrivateIp(n, subnet, req.privateIpAddress);
+  let eni = createEni(ctx, n, { subnet, groups, ...(req.privateIpAddress ? { privateIpAddress: req.privateIpAddress } : {}) });
+  eni = attachEni(ctx, n, eni, req.instanceId, 0, true);
+  if (req.associatePublicIpAddress ?? subnet.MapPublicIpOnLaunch) eni = mapAutoPublicIp(ctx, n, eni);
+  return launchNetworkOf(eni, groups);
+}
+
+function launchWithInterfaces(
+  ctx: RequestContext,
+  n: Net,
+  instanceId: string,
+  specs: readonly InstanceNetworkInterfaceSpecification[],
+  associatePublic: boolean | undefined,
+): LaunchNetwork {
+  const indexes = new Set<number>();
+  let primary: StoredEni | undefined;
+  let primaryGroups: GroupIdentifier[] = [];
+  let vpcId: string | undefined;
+  for (const spec of specs) {
+    const deviceIndex = spec.DeviceIndex ?? (spec.NetworkCardIndex ? undefined : 0);
+    if (deviceIndex === undefined) throw ec2Error("InvalidParameterValue", "Each network interface requires a device index.");
+    if (indexes.has(deviceIndex)) throw invalidParameterValue(`Each network interface requires a unique device index.`);
+    indexes.add(deviceIndex);
+    let eni: StoredEni;
+    if (spec.NetworkInterfaceId) {
+      if (spec.SubnetId || (spec.Groups ?? []).length > 0 || spec.PrivateIpAddress) {
+        throw ec2Error("InvalidParameterCombination", "A network interface ID may not be specified together with a subnet, security groups or private IP address");
+      }
+      eni = requireEni(n, spec.NetworkInterfaceId);
+      if (eni.Attachment) throw ec2Error("InvalidNetworkInterface.InUse", `Interface: [${spec.NetworkInterfaceId}] in use.`);
+    } else {
+      const subnet = spec.SubnetId ? requireSubnet(n, spec.SubnetId) : defaultSubnetFor(ctx, n, undefined);
+      const groups = launchGroups(n, subnet.VpcId ?? "", spec.Groups, undefined, false);
+      const secondary = (spec.PrivateIpAddresses ?? []).filter((p) => !p.Primary && p.PrivateIpAddress).map((p) => p.PrivateIpAddress ?? "");
+      const primaryIp = spec.PrivateIpAddress ?? spec.PrivateIpAddresses?.find((p) => p.Primary)?.PrivateIpAddress;
+      eni = createEni(ctx, n, {
+        subnet,
+        groups,
+        ...(primaryIp ? { privateIpAddress: primaryIp } : {}),
+        secondaryAddresses: secondary,
+        secondaryCount: spec.SecondaryPrivateIpAddressCount ?? 0,
+        description: spec.Description ?? "",
+      });
+    }
+    if (vpcId !== undefined && eni.VpcId !== vpcId) throw invalidParameterValue("All network interfaces of an instance must be in the same VPC.");
+    vpcId = eni.VpcId;
+    // Interfaces created for the launch are deleted with the instance unless told otherwise; attached existing ones stay.
+    eni = attachEni(ctx, n, eni, instanceId, deviceIndex, spec.DeleteOnTermination ?? !spec.NetworkInterfaceId);
+    if (deviceIndex === 0) {
+      const subnet = n.subnets.get(eni.SubnetId ?? "");
+      const wantsPublic = spec.AssociatePublicIpAddress ?? associatePublic ?? (spec.NetworkInterfaceId ? false : subnet?.MapPublicIpOnLaunch);
+      if (wantsPublic && specs.length > 1 && spec.AssociatePublicIpAddress) {
+        throw ec2Error("InvalidParameterCombination", "The associatePublicIPAddress parameter cannot be specified when launching with multiple network interfaces.");
+      }
+      if (wantsPublic && !eni.Association) eni = mapAutoPublicIp(ctx, n, eni);
+      primary = eni;
+      primaryGroups = eni.Groups ?? [];
+    }
+  }
+  if (!primary) throw invalidParameterValue("When specifying network interfaces, you must include a device at index 0.");
+  return launchNetworkOf(primary, primaryGroups);
+}
+
+function launchNetworkOf(eni: StoredEni, groups: GroupIdentifier[]): LaunchNetwork {
+  return {
+    vpcId: eni.VpcId ?? "",
+    subnetId: eni.SubnetId ?? "",
+    availabilityZone: eni.AvailabilityZone ?? "",
+    groups,
+    privateIpAddress: eni.PrivateIpAddress ?? "",
+    privateDnsName: eni.PrivateDnsName ?? "",
+  };
+}
+
+/** On terminate: ENIs with DeleteOnTermination are deleted (addresses released), others detached; Elastic IPs are disassociated. */
+export function releaseInstanceNetwork(ctx: RequestContext, instanceId: string): void {
+  const n = net(ctx);
+  ctx.state.transaction(() => {
+    for (const eni of enisOfInstance(n, instanceId)) {
+      if (eni.Attachment?.DeleteOnTermination) {
+        deleteEniRecord(n, eni);
+      } else {
+        detachEni(n, unmapAutoPublicIp(n, eni));
+      }
+    }
+    n.instanceEnis.delete(instanceId);
+    for (const address of n.addresses.list()) {
+      if (address.InstanceId === instanceId) {
+        const { AssociationId: _a, NetworkInterfaceId: _n, NetworkInterfaceOwnerId: _o, PrivateIpAddress: _p, InstanceId: _i, ...rest } = address;
+        n.addresses.put(address.AllocationId ?? "", rest);
+      }
+    }
+  });
+}
+
+/** What DescribeInstances shows of the instance's network, from its ENIs (primary first). */
+export function instanceNetworkView(ctx: RequestContext, instanceId: string): InstanceNetworkView {
+  const n = net(ctx);
+  const enis = enisOfInstance(n, instanceId);
+  const primary = enis.find((e) => e.Attachment?.DeviceIndex === 0) ?? enis[0];
+  if (!primary) return { networkInterfaces: [], groups: [] };
+  const view: InstanceNetworkView = {
+    networkInterfaces: enis.map(instanceInterfaceOf),
+    privateIpAddress: primary.PrivateIpAddress ?? "",
+    privateDnsName: primary.PrivateDnsName ?? "",
+    groups: primary.Groups ?? [],
+    vpcId: primary.VpcId ?? "",
+    subnetId: primary.SubnetId ?? "",
+  };
+  if (primary.Association?.PublicIp) {
+    view.publicIpAddress = primary.Association.PublicIp;
+    view.publicDnsName = primary.Association.PublicDnsName ?? "";
+  } else {
+    view.publicDnsName = "";
+  }
+  return view;
+}
+
+/** Stop releases auto-assigned public IPs, start maps a new one (as AWS does); Elastic IPs stay through both. */
+export function onInstanceStateChange(ctx: RequestContext, instanceId: string, state: "running" | "stopped"): void {
+  const n = net(ctx);
+  ctx.state.transaction(() => {
+    for (const eni of enisOfInstance(n, instanceId)) {
+      if (state === "stopped") unmapAutoPublicIp(n, eni);
+      else if (eni.AutoPublicIp && !eni.Association) mapAutoPublicIp(ctx, n, eni);
+    }
+  });
+}
