@@ -1,0 +1,91 @@
+/** An instance as DescribeInstances shows it: the stored record plus its lifecycle, network and block devices of now. */
+import type { Instance, InstanceBlockDeviceMapping, Reservation } from "@aws-sdk/client-ec2";
+import type { RequestContext } from "../../service-types.ts";
+import { instanceNetworkView, type InstanceNetworkView } from "../network/api.ts";
+import { instanceBlockDevices } from "../storage/api.ts";
+import { asDate, stateOf, stateReasonOf, type InstanceRecord } from "./state.ts";
+
+const EMPTY_NETWORK: InstanceNetworkView = { networkInterfaces: [], groups: [] };
+
+/** Network of an instance as of its lifecycle: frozen while shutting down, gone once terminated. */
+export function networkOf(ctx: RequestContext, record: InstanceRecord): InstanceNetworkView {
+  if (record.lifecycle.state === "terminated") return EMPTY_NETWORK;
+  if (record.final) return record.final.network;
+  return instanceNetworkView(ctx, record.InstanceId);
+}
+
+export function blockDevicesOf(ctx: RequestContext, record: InstanceRecord): InstanceBlockDeviceMapping[] {
+  if (record.lifecycle.state === "terminated") return [];
+  if (record.final) return record.final.blockDevices;
+  return instanceBlockDevices(ctx, record.InstanceId);
+}
+
+/** Reads each related view once per instance per request (filters and output share them). */
+export class InstanceViews {
+  private readonly networks = new Map<string, InstanceNetworkView>();
+  private readonly devices = new Map<string, InstanceBlockDeviceMapping[]>();
+  private readonly ctx: RequestContext;
+
+  constructor(ctx: RequestContext) {
+    this.ctx = ctx;
+  }
+
+  network(record: InstanceRecord): InstanceNetworkView {
+    let view = this.networks.get(record.InstanceId);
+    if (!view) {
+      view = networkOf(this.ctx, record);
+      this.networks.set(record.InstanceId, view);
+    }
+    return view;
+  }
+
+  blockDevices(record: InstanceRecord): InstanceBlockDeviceMapping[] {
+    let view = this.devices.get(record.InstanceId);
+    if (!view) {
+      view = blockDevicesOf(this.ctx, record);
+      this.devices.set(record.InstanceId, view);
+    }
+    return view;
+  }
+}
+
+/** The SDK `Instance` of a record (lifecycle already advanced). */
+export function instanceOf(record: InstanceRecord, views: InstanceViews): Instance {
+  const network = views.network(record);
+  const terminated = record.lifecycle.state === "terminated";
+  return {
+    ...record.instance,
+    InstanceId: record.InstanceId,
+    LaunchTime: asDate(record.LaunchTime),
+    UsageOperationUpdateTime: asDate(record.UsageOperationUpdateTime),
+    State: stateOf(record.lifecycle),
+    StateReason: stateReasonOf(record.lifecycle),
+    StateTransitionReason: record.lifecycle.transitionReason,
+    PrivateDnsName: terminated ? "" : (network.privateDnsName ?? ""),
+    PrivateIpAddress: network.privateIpAddress,
+    PublicDnsName: network.publicDnsName ?? "",
+    PublicIpAddress: network.publicIpAddress,
+    VpcId: network.vpcId,
+    SubnetId: network.subnetId,
+    SecurityGroups: network.groups,
+    NetworkInterfaces: network.networkInterfaces,
+    SourceDestCheck: terminated ? undefined : record.sourceDestCheck,
+    MetadataOptions: record.instance.MetadataOptions && { ...record.instance.MetadataOptions, State: record.lifecycle.state === "pending" ? "pending" : "applied" },
+    BlockDeviceMappings: views.blockDevices(record),
+    Tags: record.Tags,
+  };
+}
+
+/** Groups instances by reservation, keeping the order in which reservations first appear. */
+export function reservationsOf(records: readonly InstanceRecord[], views: InstanceViews): Reservation[] {
+  const byId = new Map<string, Reservation & { Instances: Instance[] }>();
+  for (const record of records) {
+    let reservation = byId.get(record.ReservationId);
+    if (!reservation) {
+      reservation = { ReservationId: record.ReservationId, OwnerId: record.OwnerId, RequesterId: record.RequesterId, Groups: [], Instances: [] };
+      byId.set(record.ReservationId, reservation);
+    }
+    reservation.Instances.push(instanceOf(record, views));
+  }
+  return [...byId.values()];
+}
