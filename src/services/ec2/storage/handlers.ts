@@ -1,5 +1,12 @@
-/** The storage family's handler table: EBS volumes and snapshots. */
+/** The storage family's handler table: EBS volumes, volume modifications and snapshots. */
 import type { Ec2Operations } from "../../../generated/ec2.ts";
 import type { HandlerTable } from "../../service-types.ts";
+import { modificationHandlers } from "./modifications.ts";
+import { snapshotHandlers } from "./snapshots.ts";
+import { volumeHandlers } from "./volumes.ts";
 
-export const storageHandlers: HandlerTable<Ec2Operations> = {};
+export const storageHandlers: HandlerTable<Ec2Operations> = {
+  ...volumeHandlers,
+  ...modificationHandlers,
+  ...snapshotHandlers,
+};
