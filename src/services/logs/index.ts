@@ -5,6 +5,7 @@
 import type { CloudwatchLogsOperations } from "../../generated/cloudwatch-logs.ts";
 import { defineService, type ServiceDefinition } from "../service-types.ts";
 import { eventHandlers } from "./handlers/events.ts";
+import { filterHandlers } from "./handlers/filter.ts";
 import { groupHandlers } from "./handlers/groups.ts";
 import { streamHandlers } from "./handlers/streams.ts";
 import { taggingHandlers } from "./handlers/tagging.ts";
@@ -13,5 +14,6 @@ export const logsService: ServiceDefinition = defineService<CloudwatchLogsOperat
   ...groupHandlers,
   ...streamHandlers,
   ...eventHandlers,
+  ...filterHandlers,
   ...taggingHandlers,
 });
