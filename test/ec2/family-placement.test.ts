@@ -8,7 +8,6 @@ import {
   CreatePlacementGroupCommand,
   DeletePlacementGroupCommand,
   DescribeHostsCommand,
-  DescribeImagesCommand,
   DescribePlacementGroupsCommand,
   EC2Client,
   ModifyHostsCommand,
@@ -18,7 +17,8 @@ import {
   type Host,
 } from "@aws-sdk/client-ec2";
 import { sdkFailure } from "../support/assertions.ts";
-import { cliEnv, clientConfig, startStratus, type RunningStratus } from "../support/server.ts";
+import { cliEnv, type RunningStratus } from "../support/server.ts";
+import { linuxImage, startEc2 } from "./instances-support.ts";
 
 const run = promisify(execFile);
 
@@ -26,8 +26,7 @@ let server: RunningStratus;
 let ec2: EC2Client;
 
 before(async () => {
-  server = await startStratus();
-  ec2 = new EC2Client(clientConfig(server.endpoint));
+  ({ server, ec2 } = await startEc2());
 });
 
 after(async () => {
@@ -35,25 +34,10 @@ after(async () => {
   await server.stop();
 });
 
-/** An Amazon Linux image id from the catalogue, or undefined when RunInstances cannot be exercised yet. */
-async function launchableImage(): Promise<string | undefined> {
-  try {
-    const images = await ec2.send(new DescribeImagesCommand({ Owners: ["amazon"], Filters: [{ Name: "name", Values: ["al2023-ami-2023*-x86_64"] }] }));
-    return images.Images?.[0]?.ImageId;
-  } catch {
-    return undefined;
-  }
-}
-
-/** RunInstances, or undefined when this build does not implement it yet. */
-async function runInstances(input: ConstructorParameters<typeof RunInstancesCommand>[0]): Promise<string[] | undefined> {
-  try {
-    const result = await ec2.send(new RunInstancesCommand(input));
-    return (result.Instances ?? []).map((i) => i.InstanceId ?? "");
-  } catch (error) {
-    if (error instanceof Error && error.name === "NotImplemented") return undefined;
-    throw error;
-  }
+/** RunInstances → the new instance ids. */
+async function runInstances(input: ConstructorParameters<typeof RunInstancesCommand>[0]): Promise<string[]> {
+  const result = await ec2.send(new RunInstancesCommand(input));
+  return (result.Instances ?? []).map((i) => i.InstanceId ?? "");
 }
 
 describe("placement groups", () => {
@@ -101,30 +85,30 @@ describe("placement groups", () => {
     assert.equal(unknown.message, "The Placement Group 'nope' is unknown.");
   });
 
-  it("refuses to delete a group its instances use, then deletes it", async (t) => {
-    const imageId = await launchableImage();
-    const ids = imageId ? await runInstances({ ImageId: imageId, InstanceType: "c5.large", MinCount: 1, MaxCount: 1, Placement: { GroupName: "hpc" } }) : undefined;
-    if (!ids) {
-      t.diagnostic("RunInstances is not available in this build: only the delete path is checked");
-    } else {
-      const inUse = await sdkFailure(ec2.send(new DeletePlacementGroupCommand({ GroupName: "hpc" })));
-      assert.equal(inUse.name, "InvalidPlacementGroup.InUse");
-      await ec2.send(new TerminateInstancesCommand({ InstanceIds: ids }));
-      // Wait for the instances to reach terminated (the mock runner takes a moment).
-      for (let i = 0; i < 100; i++) {
-        const attempt = await ec2.send(new DeletePlacementGroupCommand({ GroupName: "hpc" })).then(
-          () => true,
-          (error: Error) => (error.name === "InvalidPlacementGroup.InUse" ? false : Promise.reject(error)),
-        );
-        if (attempt) break;
-        await new Promise((resolve) => setTimeout(resolve, 100));
-      }
+  it("refuses to delete a group its instances use, then deletes it once they are terminated", async () => {
+    const ids = await runInstances({ ImageId: await linuxImage(ec2), InstanceType: "c5.large", MinCount: 1, MaxCount: 1, Placement: { GroupName: "hpc" } });
+    const inUse = await sdkFailure(ec2.send(new DeletePlacementGroupCommand({ GroupName: "hpc" })));
+    assert.equal(inUse.name, "InvalidPlacementGroup.InUse");
+    await ec2.send(new TerminateInstancesCommand({ InstanceIds: ids }));
+    // shutting-down still holds the group; terminated releases it.
+    let deleted = false;
+    for (let i = 0; i < 50 && !deleted; i++) {
+      deleted = await ec2.send(new DeletePlacementGroupCommand({ GroupName: "hpc" })).then(
+        () => true,
+        (error: Error) => (error.name === "InvalidPlacementGroup.InUse" ? false : Promise.reject(error)),
+      );
+      if (!deleted) await new Promise((resolve) => setTimeout(resolve, 100));
     }
-    if (!ids) await ec2.send(new DeletePlacementGroupCommand({ GroupName: "hpc" }));
+    assert.ok(deleted, "the group could be deleted after its instances terminated");
     const gone = await sdkFailure(ec2.send(new DescribePlacementGroupsCommand({ GroupNames: ["hpc"] })));
     assert.equal(gone.name, "InvalidPlacementGroup.Unknown");
     const again = await sdkFailure(ec2.send(new DeletePlacementGroupCommand({ GroupName: "hpc" })));
     assert.equal(again.name, "InvalidPlacementGroup.Unknown");
+  });
+
+  it("RunInstances refuses an unknown placement group", async () => {
+    const failure = await sdkFailure(runInstances({ ImageId: await linuxImage(ec2), InstanceType: "c5.large", MinCount: 1, MaxCount: 1, Placement: { GroupName: "nope" } }));
+    assert.equal(failure.name, "InvalidPlacementGroup.Unknown");
   });
 
   it("works through the AWS CLI", async () => {
@@ -200,23 +184,30 @@ describe("dedicated hosts", () => {
     assert.equal(on.Hosts?.length, 3);
   });
 
-  it("places instances on hosts, counts capacity, and refuses to release occupied hosts", async (t) => {
-    const imageId = await launchableImage();
-    const ids = imageId
-      ? await runInstances({ ImageId: imageId, InstanceType: "m5.large", MinCount: 2, MaxCount: 2, Placement: { HostId: typedHost, AvailabilityZone: "us-east-1a" } })
-      : undefined;
-    if (!ids) return t.skip("RunInstances is not available in this build");
+  it("places instances on hosts, counts capacity, and refuses to release occupied hosts", async () => {
+    const imageId = await linuxImage(ec2);
+    const ids = await runInstances({ ImageId: imageId, InstanceType: "m5.large", MinCount: 2, MaxCount: 2, Placement: { HostId: typedHost, AvailabilityZone: "us-east-1a" } });
     const host = await describeHost(typedHost);
     assert.deepEqual(host.Instances?.map((i) => i.InstanceId).sort(), [...ids].sort());
     assert.equal(host.AvailableCapacity?.AvailableInstanceCapacity?.[0]?.AvailableCapacity, 46);
     const wrongType = await sdkFailure(runInstances({ ImageId: imageId, InstanceType: "c5.large", MinCount: 1, MaxCount: 1, Placement: { HostId: typedHost, AvailabilityZone: "us-east-1a" } }));
     assert.equal(wrongType.name, "InvalidParameterValue");
+    const otherZone = await sdkFailure(runInstances({ ImageId: imageId, InstanceType: "m5.large", MinCount: 1, MaxCount: 1, Placement: { HostId: typedHost, AvailabilityZone: "us-east-1b" } }));
+    assert.equal(otherZone.name, "InvalidParameterValue");
+    // Tenancy host without a HostId: auto-placement picks a host of the zone that has room.
+    const auto = await runInstances({ ImageId: imageId, InstanceType: "m5.large", MinCount: 1, MaxCount: 1, Placement: { Tenancy: "host", AvailabilityZone: "us-east-1a" } });
+    const hosts = await ec2.send(new DescribeHostsCommand({ Filter: [{ Name: "instance-type", Values: ["m5.large"] }] }));
+    const placed = (hosts.Hosts ?? []).flatMap((h) => h.Instances ?? []).map((i) => i.InstanceId);
+    assert.ok(placed.includes(auto[0]), "auto-placed on an m5.large host");
+    const noRoom = await sdkFailure(runInstances({ ImageId: imageId, InstanceType: "r5.large", MinCount: 1, MaxCount: 1, Placement: { Tenancy: "host", AvailabilityZone: "us-east-1a" } }));
+    assert.equal(noRoom.name, "InsufficientHostCapacity");
     const released = await ec2.send(new ReleaseHostsCommand({ HostIds: [typedHost] }));
     assert.deepEqual(released.Successful, []);
     assert.equal(released.Unsuccessful?.[0]?.Error?.Code, "Client.InvalidHost.Occupied");
-    await ec2.send(new TerminateInstancesCommand({ InstanceIds: ids }));
+    await ec2.send(new TerminateInstancesCommand({ InstanceIds: [...ids, ...auto] }));
     const freed = await describeHost(typedHost);
     assert.equal(freed.Instances?.length, 0);
+    assert.equal(freed.AvailableCapacity?.AvailableVCpus, 96);
   });
 
   it("releases free hosts, which stay visible as released", async () => {
