@@ -183,7 +183,7 @@ function launchNetworkOf(eni: StoredEni, groups: GroupIdentifier[]): LaunchNetwo
   };
 }
 
-/** On terminate: ENIs with DeleteOnTermination are deleted (addresses released), others detached; Elastic IPs are disassociated. */
+/** On terminate: ENIs with DeleteOnTermination are deleted (Elastic IPs on them disassociated), others detached (keeping their Elastic IPs). */
 export function releaseInstanceNetwork(ctx: RequestContext, instanceId: string): void {
   const n = net(ctx);
   ctx.state.transaction(() => {
@@ -195,12 +195,6 @@ export function releaseInstanceNetwork(ctx: RequestContext, instanceId: string):
       }
     }
     n.instanceEnis.delete(instanceId);
-    for (const address of n.addresses.list()) {
-      if (address.InstanceId === instanceId) {
-        const { AssociationId: _a, NetworkInterfaceId: _n, NetworkInterfaceOwnerId: _o, PrivateIpAddress: _p, InstanceId: _i, ...rest } = address;
-        n.addresses.put(address.AllocationId ?? "", rest);
-      }
-    }
   });
 }
 

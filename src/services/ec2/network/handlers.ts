@@ -1,7 +1,13 @@
 /** The network family's handler table, composed from one file per resource. */
 import type { Ec2Operations } from "../../../generated/ec2.ts";
 import type { HandlerTable } from "../../service-types.ts";
+import { addressHandlers } from "./addresses.ts";
+import { endpointHandlers } from "./endpoints.ts";
+import { eniHandlers } from "./enis.ts";
 import { gatewayHandlers } from "./gateways.ts";
+import { natGatewayHandlers } from "./nat-gateways.ts";
+import { networkAclHandlers } from "./network-acls.ts";
+import { prefixListHandlers } from "./prefix-lists.ts";
 import { routeTableHandlers } from "./route-tables.ts";
 import { securityGroupHandlers } from "./security-groups.ts";
 import { securityGroupRuleHandlers } from "./sg-rules.ts";
@@ -12,7 +18,13 @@ export const networkHandlers: HandlerTable<Ec2Operations> = {
   ...vpcHandlers,
   ...subnetHandlers,
   ...gatewayHandlers,
+  ...natGatewayHandlers,
   ...routeTableHandlers,
+  ...networkAclHandlers,
   ...securityGroupHandlers,
   ...securityGroupRuleHandlers,
+  ...eniHandlers,
+  ...addressHandlers,
+  ...endpointHandlers,
+  ...prefixListHandlers,
 };

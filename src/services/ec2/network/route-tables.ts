@@ -9,6 +9,7 @@ import { paginate } from "../shared/paging.ts";
 import { checkTagSpecificationTypes, tagsFor } from "../shared/tags.ts";
 import { formatCidr, parseCidr } from "./cidr.ts";
 import { KIND, requireRecord, selectByIds } from "./lookup.ts";
+import { requirePrefixList } from "./prefix-lists.ts";
 import type { Net } from "./state.ts";
 import { requireSubnetRecord } from "./subnets.ts";
 import { networkFor, requireVpc } from "./vpcs.ts";
@@ -82,7 +83,7 @@ function routeDestination(n: Net, input: { DestinationCidrBlock?: string | undef
   }
   if (input.DestinationIpv6CidrBlock) return { key: "DestinationIpv6CidrBlock", value: input.DestinationIpv6CidrBlock.toLowerCase() };
   if (input.DestinationPrefixListId) {
-    requireRecord(n.prefixLists, KIND.prefixList, input.DestinationPrefixListId);
+    requirePrefixList(n, input.DestinationPrefixListId);
     return { key: "DestinationPrefixListId", value: input.DestinationPrefixListId };
   }
   throw ec2Error("MissingParameter", "The request must contain the parameter destinationCidrBlock or destinationIpv6CidrBlock or destinationPrefixListId");

@@ -4,6 +4,7 @@ import type { RequestContext } from "../../service-types.ts";
 import { ec2Error, invalidParameterValue } from "../shared/errors.ts";
 import { arnOf, newEc2Id } from "../shared/ids.ts";
 import { parseCidr } from "./cidr.ts";
+import { findPrefixList } from "./prefix-lists.ts";
 import type { Net, StoredSecurityGroup } from "./state.ts";
 
 const PROTOCOL_NAMES: Record<string, string> = { "6": "tcp", "17": "udp", "1": "icmp", "58": "icmpv6", all: "-1" };
@@ -52,7 +53,7 @@ export function rulesFromPermissions(n: Net, group: StoredSecurityGroup, isEgres
       specs.push({ ...base, CidrIpv6: range.CidrIpv6, Description: range.Description });
     }
     for (const entry of permission.PrefixListIds ?? []) {
-      if (!entry.PrefixListId || !n.prefixLists.has(entry.PrefixListId)) {
+      if (!entry.PrefixListId || !findPrefixList(n, entry.PrefixListId)) {
         throw ec2Error("InvalidPrefixListID.NotFound", `The prefix list ID '${entry.PrefixListId ?? ""}' does not exist`);
       }
       specs.push({ ...base, PrefixListId: entry.PrefixListId, Description: entry.Description });

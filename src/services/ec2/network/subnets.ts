@@ -43,7 +43,7 @@ export function requireSubnetRecord(n: Net, id: string | undefined): Subnet {
 function subnetHasDependencies(n: Net, subnetId: string): boolean {
   return (
     n.enis.list().some((e) => e.SubnetId === subnetId) ||
-    n.nats.list().some((g) => g.SubnetId === subnetId && g.State !== "deleted") ||
+    n.nats.list().some((g) => g.SubnetId === subnetId && g.State !== "deleted" && g.State !== "deleting") ||
     n.endpoints.list().some((e) => (e.SubnetIds ?? []).includes(subnetId))
   );
 }

@@ -31,12 +31,12 @@ function hasDependencies(n: Net, vpcId: string): boolean {
     n.subnets.list().some((s) => s.VpcId === vpcId) ||
     n.igws.list().some((g) => (g.Attachments ?? []).some((a) => a.VpcId === vpcId)) ||
     n.eigws.list().some((g) => (g.Attachments ?? []).some((a) => a.VpcId === vpcId)) ||
-    n.carrier.list().some((g) => g.VpcId === vpcId && g.State !== "deleted") ||
+    n.carrier.list().some((g) => g.VpcId === vpcId && g.State !== "deleted" && g.State !== "deleting") ||
     n.groups.list().some((g) => g.VpcId === vpcId && g.GroupId !== sg) ||
     n.routeTables.list().some((rt) => rt.VpcId === vpcId && rt.RouteTableId !== main) ||
     n.acls.list().some((a) => a.VpcId === vpcId && a.NetworkAclId !== acl) ||
     n.enis.list().some((e) => e.VpcId === vpcId) ||
-    n.nats.list().some((g) => g.VpcId === vpcId && g.State !== "deleted") ||
+    n.nats.list().some((g) => g.VpcId === vpcId && g.State !== "deleted" && g.State !== "deleting") ||
     n.endpoints.list().some((e) => e.VpcId === vpcId)
   );
 }
