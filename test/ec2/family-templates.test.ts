@@ -11,10 +11,13 @@ import {
   DescribeLaunchTemplatesCommand,
   DescribeLaunchTemplateVersionsCommand,
   EC2Client,
+  GetLaunchTemplateDataCommand,
   ModifyLaunchTemplateCommand,
+  RunInstancesCommand,
 } from "@aws-sdk/client-ec2";
 import { sdkFailure } from "../support/assertions.ts";
-import { cliEnv, clientConfig, startStratus, type RunningStratus } from "../support/server.ts";
+import { cliEnv, type RunningStratus } from "../support/server.ts";
+import { linuxImage, startEc2 } from "./instances-support.ts";
 
 const run = promisify(execFile);
 
@@ -23,8 +26,7 @@ let ec2: EC2Client;
 let templateId = "";
 
 before(async () => {
-  server = await startStratus();
-  ec2 = new EC2Client(clientConfig(server.endpoint));
+  ({ server, ec2 } = await startEc2());
 });
 
 after(async () => {
@@ -184,5 +186,43 @@ describe("DescribeLaunchTemplates and DeleteLaunchTemplate", () => {
     assert.equal(deleted.LaunchTemplate?.LaunchTemplateId, templateId);
     const gone = await sdkFailure(ec2.send(new DescribeLaunchTemplatesCommand({ LaunchTemplateIds: [templateId] })));
     assert.equal(gone.name, "InvalidLaunchTemplateId.NotFound");
+  });
+});
+
+describe("launching from templates", () => {
+  it("RunInstances takes the named version's data; request parameters win", async () => {
+    const imageId = await linuxImage(ec2);
+    const created = await ec2.send(
+      new CreateLaunchTemplateCommand({
+        LaunchTemplateName: "launcher",
+        LaunchTemplateData: { ImageId: imageId, InstanceType: "t3.small", TagSpecifications: [{ ResourceType: "instance", Tags: [{ Key: "from", Value: "template" }] }] },
+      }),
+    );
+    const id = created.LaunchTemplate?.LaunchTemplateId ?? "";
+    await ec2.send(new CreateLaunchTemplateVersionCommand({ LaunchTemplateId: id, SourceVersion: "1", LaunchTemplateData: { InstanceType: "t3.medium" } }));
+    const byDefault = await ec2.send(new RunInstancesCommand({ MinCount: 1, MaxCount: 1, LaunchTemplate: { LaunchTemplateName: "launcher" } }));
+    assert.equal(byDefault.Instances?.[0]?.InstanceType, "t3.small");
+    assert.equal(byDefault.Instances?.[0]?.ImageId, imageId);
+    const latest = await ec2.send(new RunInstancesCommand({ MinCount: 1, MaxCount: 1, LaunchTemplate: { LaunchTemplateId: id, Version: "$Latest" } }));
+    assert.equal(latest.Instances?.[0]?.InstanceType, "t3.medium");
+    const overridden = await ec2.send(new RunInstancesCommand({ MinCount: 1, MaxCount: 1, InstanceType: "t3.nano", LaunchTemplate: { LaunchTemplateId: id, Version: "2" } }));
+    assert.equal(overridden.Instances?.[0]?.InstanceType, "t3.nano");
+    const missing = await sdkFailure(ec2.send(new RunInstancesCommand({ MinCount: 1, MaxCount: 1, LaunchTemplate: { LaunchTemplateName: "nope" } })));
+    assert.equal(missing.name, "InvalidLaunchTemplateName.NotFoundException");
+    const noVersion = await sdkFailure(ec2.send(new RunInstancesCommand({ MinCount: 1, MaxCount: 1, LaunchTemplate: { LaunchTemplateId: id, Version: "5" } })));
+    assert.equal(noVersion.name, "InvalidLaunchTemplateId.VersionNotFound");
+
+    // GetLaunchTemplateData turns the instance back into template data that launches the same thing.
+    const instanceId = latest.Instances?.[0]?.InstanceId ?? "";
+    const data = (await ec2.send(new GetLaunchTemplateDataCommand({ InstanceId: instanceId }))).LaunchTemplateData;
+    assert.equal(data?.ImageId, imageId);
+    assert.equal(data?.InstanceType, "t3.medium");
+    assert.equal(data?.Placement?.AvailabilityZone, latest.Instances?.[0]?.Placement?.AvailabilityZone);
+    assert.deepEqual(data?.TagSpecifications, [{ ResourceType: "instance", Tags: [{ Key: "from", Value: "template" }] }]);
+    assert.equal(data?.NetworkInterfaces?.[0]?.DeviceIndex, 0);
+    const copy = await ec2.send(new CreateLaunchTemplateCommand({ LaunchTemplateName: "copy", LaunchTemplateData: { ImageId: data?.ImageId, InstanceType: data?.InstanceType } }));
+    assert.ok(copy.LaunchTemplate?.LaunchTemplateId);
+    const unknown = await sdkFailure(ec2.send(new GetLaunchTemplateDataCommand({ InstanceId: "i-0123456789abcdef0" })));
+    assert.equal(unknown.name, "InvalidInstanceID.NotFound");
   });
 });

@@ -5,10 +5,12 @@ import { hostHandlers } from "./hosts.ts";
 import { keyPairHandlers } from "./key-pairs.ts";
 import { launchTemplateHandlers } from "./launch-templates.ts";
 import { placementGroupHandlers } from "./placement-groups.ts";
+import { templateFromInstanceHandlers } from "./template-from-instance.ts";
 
 export const familyHandlers: HandlerTable<Ec2Operations> = {
   ...keyPairHandlers,
   ...launchTemplateHandlers,
+  ...templateFromInstanceHandlers,
   ...placementGroupHandlers,
   ...hostHandlers,
 };
