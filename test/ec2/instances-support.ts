@@ -3,7 +3,7 @@ import { DescribeImagesCommand, EC2Client } from "@aws-sdk/client-ec2";
 import { clientConfig, startStratus, type RunningStratus, type StartOptions } from "../support/server.ts";
 
 /** Amazon Linux 2023 (x86_64) of the project's us-east-1 catalogue, used when DescribeImages is not there. */
-const FALLBACK_IMAGE = "ami-0006118602dfc1c09";
+export const FALLBACK_IMAGE_ID = "ami-0006118602dfc1c09";
 
 export async function startEc2(options: StartOptions = {}): Promise<{ server: RunningStratus; ec2: EC2Client }> {
   const server = await startStratus({ ...options, env: { STRATUS_EC2_TRANSITION_MS: "300", STRATUS_EC2_STATUS_INIT_MS: "300", ...options.env } });
@@ -22,7 +22,7 @@ export async function linuxImage(ec2: EC2Client, arch: "x86_64" | "arm64" = "x86
     // DescribeImages not implemented yet: use the catalogue's known id
   }
   if (arch !== "x86_64") throw new Error("no arm64 image");
-  return FALLBACK_IMAGE;
+  return FALLBACK_IMAGE_ID;
 }
 
 /** The error a promise rejects with (fails when it resolves). */

@@ -18,6 +18,7 @@ import {
   waitUntilInstanceStopped,
   waitUntilInstanceTerminated,
   type Instance,
+  type _InstanceType,
 } from "@aws-sdk/client-ec2";
 import type { RunningStratus } from "../support/server.ts";
 import { errorOf, linuxImage, startEc2 } from "./instances-support.ts";
@@ -250,7 +251,7 @@ describe("errors", () => {
     const cases: Array<[Partial<ConstructorParameters<typeof RunInstancesCommand>[0]>, string, RegExp?]> = [
       [{ ImageId: "ami-00000000000000000" }, "InvalidAMIID.NotFound", /The image id '\[ami-00000000000000000\]' does not exist/],
       [{ ImageId: "ami-nothex" }, "InvalidAMIID.Malformed"],
-      [{ InstanceType: "t3.gigantic" }, "InvalidParameterValue", /Invalid value 't3.gigantic' for InstanceType/],
+      [{ InstanceType: "t3.gigantic" as _InstanceType }, "InvalidParameterValue", /Invalid value 't3.gigantic' for InstanceType/],
       [{ InstanceType: "t4g.micro" }, "InvalidParameterValue", /architecture/],
       [{ KeyName: "no-such-key" }, "InvalidKeyPair.NotFound", /The key pair 'no-such-key' does not exist/],
       [{ MinCount: 3, MaxCount: 2 }, "InvalidParameterValue", /minCount/],
