@@ -25,6 +25,8 @@ interface RecordedAmi {
   hypervisor?: string;
   sriov?: string;
   product_codes?: string[];
+  /** Synthesized families only: their build date (names like Bottlerocket's carry none). */
+  created?: string;
 }
 
 /** Owners whose images EC2 reports with ImageOwnerAlias "amazon" (Amazon Linux, Windows, SUSE, Deep Learning, ECS/EKS, Bottlerocket). */
@@ -57,7 +59,7 @@ function billing(name: string, windows: boolean): { PlatformDetails: string; Usa
 function toImage(ami: RecordedAmi, region: string): Image {
   const windows = ami.platform === "windows" || ami.name.startsWith("Windows");
   const alias = AMAZON_OWNERS.has(ami.owner_id) ? "amazon" : undefined;
-  const created = creationDate(ami.name);
+  const created = ami.created ?? creationDate(ami.name);
   const al2023 = ami.name.startsWith("al2023") || ami.name.startsWith("al2022");
   const ebs = ami.root_device_type === "ebs";
   const size = windows ? 30 : ami.name.startsWith("bottlerocket") ? 2 : 8;
@@ -123,6 +125,7 @@ function family(owner: string, name: string, description: string, archs: string[
       root_device_type: "ebs",
       root_device_name: "/dev/xvda",
       virtualization_type: "hvm",
+      created: "2026-07-15T00:00:00.000Z",
       ...extra,
     });
   }
