@@ -224,5 +224,9 @@ describe("launching from templates", () => {
     assert.ok(copy.LaunchTemplate?.LaunchTemplateId);
     const unknown = await sdkFailure(ec2.send(new GetLaunchTemplateDataCommand({ InstanceId: "i-0123456789abcdef0" })));
     assert.equal(unknown.name, "InvalidInstanceID.NotFound");
+    const retried = await Promise.all(
+      [1, 2].map(async () => await ec2.send(new CreateLaunchTemplateVersionCommand({ LaunchTemplateId: id, ClientToken: "same-token", LaunchTemplateData: { InstanceType: "t3.large" } }))),
+    );
+    assert.deepEqual(retried.map((r) => r.LaunchTemplateVersion?.VersionNumber), [3, 3], "a retried ClientToken answers the version it made");
   });
 });

@@ -162,7 +162,7 @@ export const hostHandlers: HandlerTable<Ec2Operations> = {
         "availability-zone": (record) => record.AvailabilityZone,
         "client-token": (record) => record.ClientToken,
         "host-reservation-id": () => undefined,
-        "instance-type": (record) => record.InstanceType ?? record.Instances.map((i) => i.InstanceType),
+        "instance-type": (record) => record.InstanceType,
         state: (record) => record.State,
       },
       (record) => record.Tags,

@@ -88,6 +88,8 @@ export const launchTemplateHandlers: HandlerTable<Ec2Operations> = {
     const record = findTemplate(ctx, input.LaunchTemplateId, input.LaunchTemplateName);
     checkDescription(input.VersionDescription);
     const { data, warning } = templateData(input.LaunchTemplateData);
+    const retried = input.ClientToken ? record.Versions.find((v) => v.ClientToken === input.ClientToken) : undefined;
+    if (retried) return { LaunchTemplateVersion: versionView(record, retried) };
     const base = input.SourceVersion !== undefined ? findVersion(record, input.SourceVersion).LaunchTemplateData : {};
     if (record.LatestVersionNumber >= MAX_VERSIONS) {
       throw ec2Error("VersionLimitExceeded", `The maximum number of versions (${MAX_VERSIONS}) for launch template ${record.LaunchTemplateId} has been reached.`);
@@ -99,6 +101,7 @@ export const launchTemplateHandlers: HandlerTable<Ec2Operations> = {
       CreateTime: nowIso(),
       LaunchTemplateData: mergeData(base, data),
       ...(input.VersionDescription !== undefined ? { VersionDescription: input.VersionDescription } : {}),
+      ...(input.ClientToken ? { ClientToken: input.ClientToken } : {}),
     };
     const updated: LaunchTemplateRecord = { ...record, LatestVersionNumber: number, IssuedVersions: number, Versions: [...record.Versions, version] };
     saveTemplate(ctx, updated);

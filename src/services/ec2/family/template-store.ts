@@ -14,6 +14,8 @@ export interface StoredVersion {
   VersionDescription?: string;
   CreateTime: string;
   LaunchTemplateData: ResponseLaunchTemplateData;
+  /** ClientToken of the CreateLaunchTemplateVersion call that made it, for idempotent retries. */
+  ClientToken?: string;
 }
 
 /** One launch template with all its versions (EC2 allows up to 10,000 per template). */
