@@ -75,7 +75,7 @@ describe("public catalogue lookups", () => {
     assert.equal(windows[0]?.PlatformDetails, "Windows");
     assert.equal((await lookup(["amazon"], "bottlerocket-aws-k8s-*")).length, 1);
     const platform = await ec2.send(new DescribeImagesCommand({ Owners: ["amazon"], Filters: [{ Name: "platform", Values: ["windows"] }] }));
-    assert.ok((platform.Images?.length ?? 0) > 0 && platform.Images?.every((i) => i.Platform === "windows"));
+    assert.ok((platform.Images?.length ?? 0) > 0 && platform.Images?.every((i) => String(i.Platform) === "windows"));
   });
 
   it("hides deprecated images unless IncludeDeprecated, and pages", async () => {
