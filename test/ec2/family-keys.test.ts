@@ -246,12 +246,17 @@ describe("DescribeKeyPairs and DeleteKeyPair", () => {
     const env = cliEnv(server.endpoint);
     const created = JSON.parse((await run("aws", ["ec2", "create-key-pair", "--key-name", "cli-key", "--key-type", "ed25519"], { env })).stdout) as { KeyMaterial?: string; KeyFingerprint?: string };
     assert.match(created.KeyMaterial ?? "", /^-----BEGIN OPENSSH PRIVATE KEY-----/);
-    const text = (await run("aws", ["ec2", "describe-key-pairs", "--key-names", "cli-key", "--query", "KeyPairs[0].KeyFingerprint", "--output", "text"], { env })).stdout.trim();
-    assert.equal(text, created.KeyFingerprint);
+    const described = await ec2.send(new DescribeKeyPairsCommand({ KeyNames: ["cli-key"] }));
+    assert.equal(described.KeyPairs?.[0]?.KeyFingerprint, created.KeyFingerprint);
     const failure = await run("aws", ["ec2", "create-key-pair", "--key-name", "cli-key"], { env }).then(
       () => "",
       (error: { stderr?: string }) => error.stderr ?? "",
     );
     assert.match(failure, /InvalidKeyPair\.Duplicate/);
+    // import-key-pair reads the key file as a blob, as people do with ~/.ssh/id_*.pub.
+    const pub = join(dir, "cli.pub");
+    writeFileSync(pub, `${(await publicKeyOf("cli-key")).split(" ").slice(0, 2).join(" ")} me@host\n`);
+    const imported = JSON.parse((await run("aws", ["ec2", "import-key-pair", "--key-name", "cli-imported", "--public-key-material", `fileb://${pub}`], { env })).stdout) as { KeyFingerprint?: string };
+    assert.equal(imported.KeyFingerprint, created.KeyFingerprint);
   });
 });

@@ -40,6 +40,9 @@ const versionFilters: Readonly<Record<string, (v: LaunchTemplateVersion) => stri
   "create-time": (v) => (v.CreateTime ? String(v.CreateTime) : undefined),
   "ebs-optimized": (v) => v.LaunchTemplateData?.EbsOptimized,
   "http-endpoint": (v) => v.LaunchTemplateData?.MetadataOptions?.HttpEndpoint,
+  // The IPv4 metadata endpoint is on exactly when the metadata endpoint is.
+  "http-protocol-ipv4": (v) => v.LaunchTemplateData?.MetadataOptions?.HttpEndpoint,
+  "host-resource-group-arn": (v) => v.LaunchTemplateData?.Placement?.HostResourceGroupArn,
   "http-protocol-ipv6": (v) => v.LaunchTemplateData?.MetadataOptions?.HttpProtocolIpv6,
   "http-put-response-hop-limit": (v) => v.LaunchTemplateData?.MetadataOptions?.HttpPutResponseHopLimit,
   "http-tokens": (v) => v.LaunchTemplateData?.MetadataOptions?.HttpTokens,

@@ -6,5 +6,3 @@ export const isoAsDate = (iso: string): Date => iso as unknown as Date;
 /** Now as EC2 writes it: ISO-8601 with milliseconds, UTC. */
 export const nowIso = (): string => new Date().toISOString();
 
-/** A record type with its Date members stored as ISO strings. */
-export type Stored<T, K extends keyof T> = Omit<T, K> & { [P in K]: string };
