@@ -2,8 +2,15 @@
 import { AwsError } from "../shared/aws-error.ts";
 import type { HttpRequest, HttpResponse } from "../protocol/http-types.ts";
 import { implementedServices } from "../services/registry.ts";
-import type { Snapshot } from "../state/state-store.ts";
+import type { Snapshot, StateStore } from "../state/state-store.ts";
 import type { App } from "./app.ts";
+
+type ServiceRoute = (request: HttpRequest, state: StateStore) => HttpResponse | undefined;
+
+/** Routes a service serves under /_stratus/<service>/ (e.g. Lambda's code downloads), loaded on first use. */
+const SERVICE_ROUTES: Record<string, () => Promise<ServiceRoute>> = {
+  lambda: async () => (await import("../services/lambda/admin-routes.ts")).lambdaAdminRoute,
+};
 
 const json = (status: number, value: unknown): HttpResponse => ({
   status,
@@ -57,7 +64,10 @@ export async function handleAdminRequest(app: App, request: HttpRequest): Promis
       app.state.restore(snapshot);
       return json(200, { restored: snapshot.records.length });
     }
-    default:
-      return json(404, { __type: "NotFound", message: `No admin route ${route}` });
+    default: {
+      const loader = SERVICE_ROUTES[/^\/_stratus\/([a-z0-9-]+)\//.exec(request.path)?.[1] ?? ""];
+      const response = loader ? (await loader())(request, app.state) : undefined;
+      return response ?? json(404, { __type: "NotFound", message: `No admin route ${route}` });
+    }
   }
 }

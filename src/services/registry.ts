@@ -7,6 +7,7 @@ const LOADERS: Record<string, Loader> = {
   iam: async () => (await import("./iam/index.ts")).iamService,
   sts: async () => (await import("./sts/index.ts")).stsService,
   ec2: async () => (await import("./ec2/index.ts")).ec2Service,
+  lambda: async () => (await import("./lambda/index.ts")).lambdaService,
   "cloudwatch-logs": async () => (await import("./logs/index.ts")).logsService,
 };
 

@@ -1,4 +1,6 @@
 /** Account+region scoped record tables held in memory and written through to SQLite (or memory only). */
+import { dirname, join } from "node:path";
+import { BlobStore } from "./blob-store.ts";
 import type { RecordDatabase, RecordRow } from "./database.ts";
 
 export interface Scope {
@@ -121,6 +123,14 @@ export class StateStore {
 
   get persistent(): boolean {
     return this.db !== undefined;
+  }
+
+  private blobStore: BlobStore | undefined;
+
+  /** Large bytes (function code) beside the database under the data dir; in memory when ephemeral. */
+  get blobs(): BlobStore {
+    this.blobStore ??= new BlobStore(this.db ? join(dirname(this.db.path), "blobs") : undefined);
+    return this.blobStore;
   }
 
   table<T>(service: string, kind: string): Table<T> {

@@ -1,0 +1,40 @@
+/** Function code unpacked once per zip digest into a scratch directory (the environment's /var/task), removed when Stratus exits. */
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { readZip } from "../../shared/zip-reader.ts";
+
+let root: string | undefined;
+
+/** This process's scratch root (made on first use). */
+export function scratchRoot(): string {
+  root ??= mkdtempSync(join(tmpdir(), `stratus-lambda-${process.pid}-`));
+  return root;
+}
+
+export function removeScratch(): void {
+  if (root) rmSync(root, { recursive: true, force: true });
+  root = undefined;
+}
+
+/** The directory holding the unpacked zip; `load` gives the zip's bytes the first time. */
+export function codeDirectory(digest: string, load: () => Buffer): string {
+  const dir = join(scratchRoot(), "code", digest);
+  if (existsSync(dir)) return dir;
+  const partial = `${dir}.partial`;
+  rmSync(partial, { recursive: true, force: true });
+  mkdirSync(partial, { recursive: true });
+  for (const entry of readZip(load())) {
+    const target = join(partial, entry.name);
+    if (entry.isDirectory) {
+      mkdirSync(target, { recursive: true });
+      continue;
+    }
+    mkdirSync(dirname(target), { recursive: true });
+    writeFileSync(target, entry.read());
+    // Keep the executable bits (a `provided` bootstrap must be executable); files are never writable by the function anyway.
+    chmodSync(target, entry.mode & 0o111 ? 0o755 : 0o644);
+  }
+  renameSync(partial, dir);
+  return dir;
+}

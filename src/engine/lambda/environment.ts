@@ -1,0 +1,317 @@
+/** One execution environment: a sandboxed runtime process, its Runtime API, its log stream, one invocation at a time. */
+import { spawn, type ChildProcess } from "node:child_process";
+import type { Server, ServerResponse } from "node:http";
+import { crypto } from "../../shared/builtins.ts";
+import { serveRuntimeApi, type RuntimeApiHandler } from "./runtime-api.ts";
+import { createCgroup, launch, peakMemory, removeCgroup } from "./sandbox.ts";
+import type { FunctionSpec, InvokeRequest, LogEvent } from "./types.ts";
+
+/** How an invocation ended, before the engine shapes it into Lambda's answer and log lines. */
+export type Ending =
+  | { kind: "response"; body: Buffer; tooLarge: boolean }
+  | { kind: "error"; body: Buffer; errorType: string | undefined }
+  | { kind: "init-error"; body: Buffer; errorType: string | undefined }
+  | { kind: "exit"; code: number | null; signal: NodeJS.Signals | null }
+  | { kind: "timeout" };
+
+export interface Outcome {
+  ending: Ending;
+  lines: LogEvent[];
+  startedAt: number;
+  durationMs: number;
+  /** Set on the environment's first invocation (a cold start). */
+  initDurationMs: number | undefined;
+  maxMemoryBytes: number;
+}
+
+/** Where a runtime's process comes from: the command line given the roots it sees. */
+export interface RuntimeLaunch {
+  codeDir: string;
+  runtimeDir: string;
+  optDir: string | undefined;
+  command: (taskRoot: string, runtimeRoot: string) => string[];
+  /** Whether the runtime client writes an end-of-invocation marker to stdout (ours do; a `provided` bootstrap does not). */
+  marksEnd: boolean;
+  environment: (taskRoot: string, runtimeRoot: string, optRoot: string | undefined) => Record<string, string>;
+}
+
+/** Our runtime clients print this line (and the request id) after an invocation's output. */
+const END_MARK = "\u0000stratus:end:";
+/** Longest that init may take before the environment is given up (Lambda's init phase limit). */
+const INIT_LIMIT_MS = 10_000;
+
+interface Current {
+  request: InvokeRequest;
+  delivered: boolean;
+  startedAt: number;
+  resolveEnding: (ending: Ending) => void;
+}
+
+export class Environment implements RuntimeApiHandler {
+  readonly id = crypto.randomBytes(16).toString("hex");
+  readonly spec: FunctionSpec;
+  readonly logStream: string;
+  state: "starting" | "idle" | "busy" | "dead" = "starting";
+  lastUsed = Date.now();
+  private child: ChildProcess | undefined;
+  private server: Server | undefined;
+  private cgroupDir: string | undefined;
+  private waitingNext: ServerResponse | undefined;
+  private current: Current | undefined;
+  private collecting: LogEvent[];
+  private pending: LogEvent[] = [];
+  private readonly spawnedAt = Date.now();
+  private initDurationMs: number | undefined;
+  private initReported = false;
+  private endMarks = new Set<string>();
+  private markWaiter: (() => void) | undefined;
+  private readyWaiter: (() => void) | undefined;
+  private initFailure: Ending | undefined;
+  private exited: Promise<void>;
+  private resolveExited!: () => void;
+  private readonly marksEnd: boolean;
+  onDead: (env: Environment) => void = () => {};
+
+  constructor(spec: FunctionSpec, marksEnd: boolean, now = new Date()) {
+    this.spec = spec;
+    this.marksEnd = marksEnd;
+    const day = now.toISOString().slice(0, 10).replace(/-/g, "/");
+    this.logStream = `${day}/[${spec.version}]${this.id}`;
+    this.collecting = this.pending;
+    this.exited = new Promise((resolveExit) => (this.resolveExited = resolveExit));
+  }
+
+  /** Starts the process; its first GET /next makes it ready. */
+  async start(runtime: RuntimeLaunch): Promise<void> {
+    const { server, address } = await serveRuntimeApi(this);
+    this.server = server;
+    this.cgroupDir = createCgroup(this.id, this.spec.memoryMb);
+    const plan = launch({ codeDir: runtime.codeDir, runtimeDir: runtime.runtimeDir, optDir: runtime.optDir, command: runtime.command, cgroupDir: this.cgroupDir });
+    const env = { ...runtime.environment(plan.taskRoot, plan.runtimeRoot, plan.optRoot), AWS_LAMBDA_RUNTIME_API: address, AWS_LAMBDA_LOG_STREAM_NAME: this.logStream };
+    const child = spawn(plan.file, plan.args, { cwd: plan.cwd, env, stdio: ["pipe", "pipe", "pipe"] });
+    this.child = child;
+    child.stdout.setEncoding("utf8");
+    child.stderr.setEncoding("utf8");
+    this.readLines(child.stdout, true);
+    this.readLines(child.stderr, false);
+    // The runtime client watches stdin: it closes when Stratus goes away, however that happens.
+    child.stdin.on("error", () => {});
+    child.on("error", () => this.onExit(null, null));
+    child.on("exit", (code, signal) => this.onExit(code, signal));
+  }
+
+  private readLines(stream: NodeJS.ReadableStream, withMarks: boolean): void {
+    let partial = "";
+    stream.on("data", (chunk: string) => {
+      const parts = (partial + chunk).split("\n");
+      partial = parts.pop() ?? "";
+      for (const line of parts) this.onLine(line, withMarks);
+    });
+    stream.on("end", () => {
+      if (partial) this.onLine(partial, withMarks);
+      partial = "";
+    });
+  }
+
+  private onLine(line: string, withMarks: boolean): void {
+    if (withMarks && line.startsWith(END_MARK)) {
+      this.endMarks.add(line.slice(END_MARK.length));
+      this.markWaiter?.();
+      return;
+    }
+    this.collecting.push({ timestamp: Date.now(), message: line });
+  }
+
+  private onExit(code: number | null, signal: NodeJS.Signals | null): void {
+    const wasReady = this.state !== "starting";
+    this.state = "dead";
+    if (!wasReady) this.initFailure ??= { kind: "exit", code, signal };
+    this.readyWaiter?.();
+    this.current?.resolveEnding({ kind: "exit", code, signal });
+    this.cleanup();
+    this.resolveExited();
+  }
+
+  private cleanedUp = false;
+
+  private cleanup(): void {
+    if (this.cleanedUp) return;
+    this.cleanedUp = true;
+    this.server?.close();
+    this.server?.closeAllConnections();
+    this.waitingNext = undefined;
+    if (this.cgroupDir) {
+      const dir = this.cgroupDir;
+      setTimeout(() => removeCgroup(dir, true), 50).unref();
+    }
+    this.onDead(this);
+  }
+
+  // ---- Runtime API ----
+
+  next(res: ServerResponse): void {
+    if (this.state === "dead") {
+      res.destroy();
+      return;
+    }
+    this.waitingNext = res;
+    if (this.state === "starting") {
+      this.initDurationMs = Date.now() - this.spawnedAt;
+      this.state = "idle";
+      this.readyWaiter?.();
+    }
+    this.deliver();
+  }
+
+  response(requestId: string, body: Buffer, tooLarge: boolean): boolean {
+    if (this.current?.request.requestId !== requestId) return false;
+    this.current.resolveEnding({ kind: "response", body, tooLarge });
+    return true;
+  }
+
+  error(requestId: string, body: Buffer, errorType: string | undefined): boolean {
+    if (this.current?.request.requestId !== requestId) return false;
+    this.current.resolveEnding({ kind: "error", body, errorType });
+    return true;
+  }
+
+  initError(body: Buffer, errorType: string | undefined): void {
+    this.initFailure = { kind: "init-error", body, errorType };
+    this.readyWaiter?.();
+    this.current?.resolveEnding(this.initFailure);
+  }
+
+  private deliver(): void {
+    const current = this.current;
+    const res = this.waitingNext;
+    if (!current || current.delivered || !res) return;
+    this.waitingNext = undefined;
+    current.delivered = true;
+    current.startedAt = performanceNow();
+    const { request } = current;
+    const headers: Record<string, string> = {
+      "content-type": "application/json",
+      "lambda-runtime-aws-request-id": request.requestId,
+      "lambda-runtime-deadline-ms": String(Math.round(current.startedAt) + this.spec.timeoutSec * 1000),
+      "lambda-runtime-invoked-function-arn": request.invokedFunctionArn,
+      "lambda-runtime-trace-id": `Root=1-${Math.floor(current.startedAt / 1000).toString(16)}-${crypto.randomBytes(12).toString("hex")};Parent=${crypto.randomBytes(8).toString("hex")};Sampled=0`,
+      "content-length": String(request.payload.length),
+    };
+    if (request.clientContext) headers["lambda-runtime-client-context"] = Buffer.from(request.clientContext, "base64").toString("utf8");
+    res.writeHead(200, headers);
+    res.end(request.payload);
+  }
+
+  // ---- invocations ----
+
+  private waitReady(): Promise<void> {
+    if (this.state !== "starting" || this.initFailure) return Promise.resolve();
+    return new Promise((resolveReady) => {
+      const timer = setTimeout(() => {
+        this.initFailure ??= { kind: "timeout" };
+        resolveReady();
+      }, INIT_LIMIT_MS);
+      this.readyWaiter = () => {
+        clearTimeout(timer);
+        this.readyWaiter = undefined;
+        resolveReady();
+      };
+    });
+  }
+
+  /** Runs one invocation to its end (response, error, exit or timeout); kills the environment when it cannot be reused. */
+  async run(request: InvokeRequest): Promise<Outcome> {
+    this.state = this.state === "starting" ? "starting" : "busy";
+    const lines: LogEvent[] = this.pending.splice(0);
+    this.collecting = lines;
+    const queuedAt = performanceNow();
+    await this.waitReady();
+    // The state may have changed while waiting (ready, or dead).
+    if ((this.state as Environment["state"]) === "idle") this.state = "busy";
+    let ending: Ending;
+    let startedAt = queuedAt;
+    if (this.initFailure) {
+      ending = this.initFailure;
+      this.kill();
+    } else {
+      ending = await new Promise<Ending>((resolveEnding) => {
+        let settled = false;
+        const timer = setTimeout(() => settle({ kind: "timeout" }), this.spec.timeoutSec * 1000);
+        const settle = (value: Ending): void => {
+          if (settled) return;
+          settled = true;
+          clearTimeout(timer);
+          resolveEnding(value);
+        };
+        this.current = { request, delivered: false, startedAt: performanceNow(), resolveEnding: settle };
+        this.deliver();
+      });
+      startedAt = this.current?.startedAt ?? startedAt;
+    }
+    const durationMs = Math.max(0, performanceNow() - startedAt);
+    const maxMemoryBytes = peakMemory(this.cgroupDir, this.child?.pid);
+    if (ending.kind === "timeout" || ending.kind === "init-error") this.kill();
+    await this.flushLogs(request.requestId, ending);
+    this.current = undefined;
+    this.collecting = this.pending;
+    const initDurationMs = this.initReported ? undefined : this.initDurationMs;
+    this.initReported = true;
+    this.lastUsed = Date.now();
+    if (this.state === "busy") this.state = "idle";
+    return { ending, lines, startedAt, durationMs, initDurationMs, maxMemoryBytes };
+  }
+
+  /** Output written just before the response may still be in the pipe: wait for our end mark, or a moment. */
+  private async flushLogs(requestId: string, ending: Ending): Promise<void> {
+    if (this.state === "dead" || ending.kind === "exit") {
+      await Promise.race([this.exited, delay(200)]);
+      await delay(5);
+      return;
+    }
+    if (!this.marksEnd) {
+      await delay(10);
+      return;
+    }
+    if (this.endMarks.delete(requestId)) return;
+    await new Promise<void>((resolveMark) => {
+      const timer = setTimeout(done, 200);
+      const self = this;
+      function done(): void {
+        clearTimeout(timer);
+        self.markWaiter = undefined;
+        resolveMark();
+      }
+      this.markWaiter = () => {
+        if (this.endMarks.delete(requestId)) done();
+      };
+    });
+  }
+
+  kill(): void {
+    const child = this.child;
+    this.state = "dead";
+    if (child && child.exitCode === null && child.signalCode === null) {
+      try {
+        child.kill("SIGKILL");
+      } catch {
+        // already gone
+      }
+    } else if (child) {
+      this.cleanup();
+    }
+    if (this.cgroupDir) removeCgroup(this.cgroupDir, true);
+  }
+
+  /** For process exit: no waiting, no callbacks. */
+  killNow(): void {
+    try {
+      this.child?.kill("SIGKILL");
+    } catch {
+      // gone
+    }
+  }
+}
+
+const delay = (ms: number): Promise<void> => new Promise((resolveDelay) => setTimeout(resolveDelay, ms));
+/** Date.now with sub-millisecond precision, for Duration in REPORT lines. */
+const performanceNow = (): number => performance.timeOrigin + performance.now();

@@ -1,0 +1,142 @@
+/** Invoke: resolves the qualifier (weighted aliases), checks state and limits, and hands the call to the process runner. */
+import type { LambdaOperations } from "../../generated/lambda.ts";
+import { AwsError } from "../../shared/aws-error.ts";
+import { LambdaEngine } from "../../engine/lambda/engine.ts";
+import { RuntimeUnavailable } from "../../engine/lambda/runtimes.ts";
+import { ThrottledError, type FunctionSpec } from "../../engine/lambda/types.ts";
+import type { StateStore } from "../../state/state-store.ts";
+import { findRoleByArn } from "../iam/api.ts";
+import { appendLogEvents } from "../logs/api.ts";
+import type { HandlerTable, RequestContext } from "../service-types.ts";
+import { issueTemporaryCredentials } from "../sts/credentials.ts";
+import { conflict, invalidParameter, tooManyRequests } from "./errors.ts";
+import { functionArn, functions, type FunctionConfigRecord, type FunctionRecord } from "./state.ts";
+import { parseFunctionRef, resolveQualifier, RUNNABLE_RUNTIMES } from "./validate.ts";
+import { resolveFunction, versionConfig } from "./view.ts";
+
+type Ops = LambdaOperations;
+
+const SYNC_LIMIT = 6 * 1024 * 1024;
+const ASYNC_LIMIT = 256 * 1024;
+
+/** The account's concurrency limit (AWS's default is 1000; STRATUS_LAMBDA_CONCURRENCY changes it). */
+export const accountConcurrencyLimit = (): number => Number(process.env.STRATUS_LAMBDA_CONCURRENCY ?? 1000);
+/** AWS keeps 100 unreserved; a smaller configured limit keeps a tenth. */
+export const minimumUnreserved = (limit: number): number => Math.min(100, Math.floor(limit / 10));
+
+let engine: LambdaEngine | undefined;
+
+/** One engine per Stratus process, made on the first invocation; its log lines go to CloudWatch Logs. */
+function engineFor(state: StateStore): LambdaEngine {
+  engine ??= new LambdaEngine(
+    (spec, stream, events) => appendLogEvents(state, { account: spec.account, region: spec.region }, `/aws/lambda/${spec.functionName}`, stream, events),
+    (digest) => state.blobs.get(digest),
+  );
+  return engine;
+}
+
+/** Makes a function's environments cold (after an update or delete, or on request). */
+export function retireEnvironments(ctx: RequestContext, name: string): void {
+  engine?.retire(ctx.account, ctx.region, name);
+}
+
+export function resetEnvironments(): number {
+  return engine?.retireAll() ?? 0;
+}
+
+/** Picks the version an alias routes this call to (AdditionalVersionWeights: the chance of the other version). */
+function routedVersion(primary: string, weights: Record<string, number> | undefined): string {
+  for (const [version, weight] of Object.entries(weights ?? {})) if (Math.random() < weight) return version;
+  return primary;
+}
+
+function specFor(ctx: RequestContext, record: FunctionRecord, config: FunctionConfigRecord): FunctionSpec {
+  const limit = accountConcurrencyLimit();
+  const reservedTotal = functions(ctx.state)
+    .list(ctx)
+    .reduce((sum, f) => sum + (f.reservedConcurrency ?? 0), 0);
+  return {
+    account: ctx.account,
+    region: ctx.region,
+    functionName: config.FunctionName,
+    version: config.Version,
+    runtime: config.Runtime ?? "",
+    handler: config.Handler ?? "",
+    memoryMb: config.MemorySize,
+    timeoutSec: config.Timeout,
+    environment: config.Environment ?? {},
+    revision: config.RevisionId,
+    codeDigest: config.codeDigest || undefined,
+    hotReloadDir: config.hotReloadDir,
+    endpoint: ctx.endpoint,
+    credentials: () => {
+      const role = findRoleByArn(ctx.state, ctx.account, config.Role);
+      // Lambda assumes the execution role with the function's name as the session name.
+      const roleName = role?.RoleName ?? config.Role.slice(config.Role.lastIndexOf("/") + 1);
+      const principal = {
+        account: ctx.account,
+        arn: `arn:aws:sts::${ctx.account}:assumed-role/${roleName}/${config.FunctionName}`,
+        userId: `${role?.RoleId ?? "AROA000000000000000000"}:${config.FunctionName}`,
+        kind: "assumed-role" as const,
+      };
+      const issued = issueTemporaryCredentials(ctx.state, principal, 43200, config.Role);
+      return { accessKeyId: issued.AccessKeyId, secretAccessKey: issued.SecretAccessKey, sessionToken: issued.SessionToken };
+    },
+    reserved: record.reservedConcurrency,
+    unreservedLimit: limit - reservedTotal,
+  };
+}
+
+/** The codec hands a blob payload over as bytes; an absent one is the empty event. */
+function payloadBytes(value: unknown): Buffer {
+  if (value === undefined || value === null) return Buffer.from("{}");
+  if (typeof value === "string") return Buffer.from(value);
+  if (value instanceof Uint8Array) return Buffer.from(value.buffer, value.byteOffset, value.byteLength);
+  throw invalidParameter("Could not read the request payload.");
+}
+
+export const invokeHandlers: HandlerTable<Ops> = {
+  async Invoke(input, ctx) {
+    const ref = parseFunctionRef(input.FunctionName ?? "", ctx);
+    const qualifier = resolveQualifier(ref, input.Qualifier);
+    const resolved = resolveFunction(ctx, ref.name, qualifier);
+    const config = resolved.alias ? versionConfig(ctx, resolved.record, routedVersion(resolved.alias.FunctionVersion, resolved.alias.AdditionalVersionWeights)) : resolved.config;
+    const type = input.InvocationType ?? "RequestResponse";
+    const payload = payloadBytes(input.Payload);
+    const limit = type === "Event" ? ASYNC_LIMIT : SYNC_LIMIT;
+    if (payload.length > limit) {
+      throw new AwsError("RequestTooLargeException", `Request must be smaller than ${limit} bytes for the InvokeFunction operation`, { status: 413, fields: { Type: "User" } });
+    }
+    if (Date.now() < config.activeAt) {
+      throw conflict(`The operation cannot be performed at this time. The function is currently in the following state: Pending`);
+    }
+    if (type === "DryRun") return { StatusCode: 204, ExecutedVersion: config.Version };
+    if (type !== "RequestResponse" && type !== "Event") throw invalidParameter(`Unsupported InvocationType ${type}`);
+    if (!RUNNABLE_RUNTIMES.has(config.Runtime ?? "")) {
+      throw new AwsError("InvalidRuntimeException", `Stratus cannot run ${config.Runtime ?? "this"} functions yet.`, { status: 502, fields: { Type: "User" } });
+    }
+    const spec = specFor(ctx, resolved.record, config);
+    const invokedFunctionArn = functionArn(ctx, ref.name, qualifier);
+    const request = { requestId: ctx.requestId, payload, invokedFunctionArn, clientContext: input.ClientContext, wantLog: input.LogType === "Tail" };
+    const runner = engineFor(ctx.state);
+    if (type === "Event") {
+      runner.invokeAsync(spec, { ...request, wantLog: false });
+      return { StatusCode: 202 };
+    }
+    try {
+      const result = await runner.invoke(spec, request);
+      return {
+        StatusCode: 200,
+        // The SDK's type is its own blob adapter; the codec writes any bytes.
+        Payload: result.payload as unknown as Ops["Invoke"]["output"]["Payload"],
+        ExecutedVersion: config.Version,
+        ...(result.functionError ? { FunctionError: result.functionError } : {}),
+        ...(result.logText !== undefined ? { LogResult: Buffer.from(result.logText).toString("base64") } : {}),
+      };
+    } catch (error) {
+      if (error instanceof ThrottledError) throw tooManyRequests(error.reason, "Rate Exceeded.");
+      if (error instanceof RuntimeUnavailable) throw new AwsError("InvalidRuntimeException", error.message, { status: 502, fields: { Type: "User" } });
+      throw error;
+    }
+  },
+};

@@ -1,0 +1,63 @@
+/** Shared setup of the Lambda tests: a started Stratus, an execution role, function zips and create-then-wait. */
+import { CreateFunctionCommand, LambdaClient, waitUntilFunctionActiveV2, type CreateFunctionCommandInput } from "@aws-sdk/client-lambda";
+import { CreateRoleCommand, IAMClient } from "@aws-sdk/client-iam";
+import { clientConfig, startStratus, type RunningStratus, type StartOptions } from "../support/server.ts";
+import { makeZip, type ZipFileSpec } from "../support/zip-writer.ts";
+
+export const TRUST = JSON.stringify({
+  Version: "2012-10-17",
+  Statement: [{ Effect: "Allow", Principal: { Service: "lambda.amazonaws.com" }, Action: "sts:AssumeRole" }],
+});
+
+export interface LambdaFixture {
+  server: RunningStratus;
+  lambda: LambdaClient;
+  roleArn: string;
+  close(): Promise<void>;
+}
+
+export async function lambdaFixture(options: StartOptions = {}): Promise<LambdaFixture> {
+  const server = await startStratus({ ...options, env: { STRATUS_LAMBDA_RETRY_DELAYS_MS: "100,100", ...options.env } });
+  const iam = new IAMClient(clientConfig(server.endpoint));
+  const { Role } = await iam.send(new CreateRoleCommand({ RoleName: "lambda-exec", AssumeRolePolicyDocument: TRUST }));
+  iam.destroy();
+  const lambda = new LambdaClient(clientConfig(server.endpoint));
+  return {
+    server,
+    lambda,
+    roleArn: Role?.Arn ?? "",
+    close: async () => {
+      lambda.destroy();
+      await server.stop();
+    },
+  };
+}
+
+/** A zip holding one file (index.js by default). */
+export const codeZip = (source: string, file = "index.js"): Buffer => makeZip({ [file]: source });
+export const zipOf = (files: Record<string, string | Uint8Array | ZipFileSpec>): Buffer => makeZip(files);
+
+/** Creates a function and waits until it is Active. */
+export async function createActive(fx: LambdaFixture, input: Partial<CreateFunctionCommandInput> & { FunctionName: string }): Promise<void> {
+  await fx.lambda.send(
+    new CreateFunctionCommand({ Runtime: "nodejs22.x", Handler: "index.handler", Role: fx.roleArn, ...input, Code: input.Code ?? { ZipFile: codeZip("exports.handler = async (e) => e;") } }),
+  );
+  await waitUntilFunctionActiveV2({ client: fx.lambda, maxWaitTime: 10, minDelay: 1 }, { FunctionName: input.FunctionName });
+}
+
+export const text = (payload: Uint8Array | undefined): string => Buffer.from(payload ?? new Uint8Array()).toString("utf8");
+export const json = (payload: Uint8Array | undefined): unknown => JSON.parse(text(payload));
+
+/** What the SDK throws for an AWS error. */
+export type SdkFailure = Error & Record<string, unknown> & { $metadata: { httpStatusCode?: number } };
+
+/** Awaits a call expected to fail and returns the SDK's exception. */
+export async function sdkFailure(promise: Promise<unknown>): Promise<SdkFailure> {
+  try {
+    await promise;
+  } catch (error) {
+    if (error instanceof Error) return error as SdkFailure;
+    throw error;
+  }
+  throw new Error("expected the call to fail");
+}
