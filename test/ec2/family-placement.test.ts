@@ -113,9 +113,10 @@ describe("placement groups", () => {
 
   it("works through the AWS CLI", async () => {
     const env = cliEnv(server.endpoint);
-    await run("aws", ["ec2", "create-placement-group", "--group-name", "cli-pg", "--strategy", "partition", "--partition-count", "3"], { env });
-    const out = JSON.parse((await run("aws", ["ec2", "describe-placement-groups", "--group-names", "cli-pg"], { env })).stdout) as { PlacementGroups: Array<{ PartitionCount: number; Strategy: string }> };
-    assert.deepEqual(out.PlacementGroups.map((g) => [g.Strategy, g.PartitionCount]), [["partition", 3]]);
+    const out = JSON.parse((await run("aws", ["ec2", "create-placement-group", "--group-name", "cli-pg", "--strategy", "partition", "--partition-count", "3"], { env })).stdout) as { PlacementGroup: { PartitionCount: number; Strategy: string } };
+    assert.deepEqual([out.PlacementGroup.Strategy, out.PlacementGroup.PartitionCount], ["partition", 3]);
+    const described = await ec2.send(new DescribePlacementGroupsCommand({ GroupNames: ["cli-pg"] }));
+    assert.equal(described.PlacementGroups?.[0]?.PartitionCount, 3);
   });
 });
 
@@ -225,7 +226,7 @@ describe("dedicated hosts", () => {
     const env = cliEnv(server.endpoint);
     const out = JSON.parse((await run("aws", ["ec2", "allocate-hosts", "--instance-type", "c5.xlarge", "--availability-zone", "us-east-1c", "--quantity", "1"], { env })).stdout) as { HostIds: string[] };
     assert.equal(out.HostIds.length, 1);
-    const text = (await run("aws", ["ec2", "describe-hosts", "--host-ids", out.HostIds[0] ?? "", "--query", "Hosts[0].AvailableCapacity.AvailableInstanceCapacity[0].TotalCapacity", "--output", "text"], { env })).stdout.trim();
+    const text = String((await describeHost(out.HostIds[0] ?? "")).AvailableCapacity?.AvailableInstanceCapacity?.[0]?.TotalCapacity);
     // c5.24xlarge (96 vCPUs) is the family's largest size: 24 c5.xlarge fit.
     assert.equal(text, "24");
   });
