@@ -17,7 +17,7 @@ export interface LambdaFixture {
 }
 
 export async function lambdaFixture(options: StartOptions = {}): Promise<LambdaFixture> {
-  const server = await startStratus({ ...options, env: { STRATUS_LAMBDA_RETRY_DELAYS_MS: "100,100", ...options.env } });
+  const server = await startStratus({ ...options, env: { STRATUS_LAMBDA_RETRY_DELAYS_MS: "100,100", STRATUS_LAMBDA_TRANSITION_MS: "30", ...options.env } });
   const iam = new IAMClient(clientConfig(server.endpoint));
   const { Role } = await iam.send(new CreateRoleCommand({ RoleName: "lambda-exec", AssumeRolePolicyDocument: TRUST }));
   iam.destroy();
@@ -42,6 +42,8 @@ export async function createActive(fx: LambdaFixture, input: Partial<CreateFunct
   await fx.lambda.send(
     new CreateFunctionCommand({ Runtime: "nodejs22.x", Handler: "index.handler", Role: fx.roleArn, ...input, Code: input.Code ?? { ZipFile: codeZip("exports.handler = async (e) => e;") } }),
   );
+  // Pending lasts 30 ms in these tests: the waiter's first poll then already sees Active.
+  await new Promise((resolveWait) => setTimeout(resolveWait, 40));
   await waitUntilFunctionActiveV2({ client: fx.lambda, maxWaitTime: 10, minDelay: 1 }, { FunctionName: input.FunctionName });
 }
 
