@@ -319,7 +319,7 @@ export function runInstances(input: RunInstancesRequest, ctx: RequestContext): R
     }
     return out;
   });
-  const [reservation] = reservationsOf(records, new InstanceViews(ctx));
+  const [reservation] = reservationsOf(records, new InstanceViews(ctx, { launching: true }));
   if (!reservation) throw new AwsError("InternalError", "no instance was launched");
   return reservation;
 }

@@ -25,9 +25,12 @@ export class InstanceViews {
   private readonly networks = new Map<string, InstanceNetworkView>();
   private readonly devices = new Map<string, InstanceBlockDeviceMapping[]>();
   private readonly ctx: RequestContext;
+  private readonly launching: boolean;
 
-  constructor(ctx: RequestContext) {
+  /** `launching`: RunInstances answers before volumes attach, so its instances show no block devices (as on AWS). */
+  constructor(ctx: RequestContext, options: { launching?: boolean } = {}) {
     this.ctx = ctx;
+    this.launching = options.launching ?? false;
   }
 
   network(record: InstanceRecord): InstanceNetworkView {
@@ -40,6 +43,7 @@ export class InstanceViews {
   }
 
   blockDevices(record: InstanceRecord): InstanceBlockDeviceMapping[] {
+    if (this.launching) return [];
     let view = this.devices.get(record.InstanceId);
     if (!view) {
       view = blockDevicesOf(this.ctx, record);
