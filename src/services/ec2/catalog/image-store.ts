@@ -22,8 +22,6 @@ interface GrantRecord {
   OwnerId: string;
 }
 
-export const IMAGE_PENDING_MS = 2_000;
-
 registerTaggable({ prefix: "ami", kind: "images", resourceType: "image", idField: "ImageId", notFoundCode: "InvalidAMIID.NotFound", noun: "image" });
 
 export const imageTable = (ctx: RequestContext) => ec2Table<ImageRecord>(ctx, "images");

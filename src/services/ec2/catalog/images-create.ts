@@ -8,8 +8,9 @@ import { isWellFormedId, newEc2Id } from "../shared/ids.ts";
 import { scopeOf } from "../shared/scope.ts";
 import { checkTagSpecificationTypes, tagsFor } from "../shared/tags.ts";
 import { snapshotInstanceVolumes } from "../storage/api.ts";
+import { imagePendingMs } from "../storage/timings.ts";
 import { dropSnapshot, findSnapshot, ownSnapshot, putSnapshot, snapshotTable } from "../storage/snapshot-store.ts";
-import { dropGrants, IMAGE_PENDING_MS, imageTable, imageUsingSnapshot, lookupImage, type ImageRecord } from "./image-store.ts";
+import { dropGrants, imageTable, imageUsingSnapshot, lookupImage, type ImageRecord } from "./image-store.ts";
 import { requireOwnImage } from "./images.ts";
 
 /** AMI names: 3–128 characters of letters, digits and ( ) [ ] space . / - ' @ _. */
@@ -58,7 +59,7 @@ function newImage(ctx: RequestContext, id: string, name: string, fields: Partial
     LaunchPermissions: [],
     ...fields,
   };
-  if (pending) record.AvailableAt = now + IMAGE_PENDING_MS;
+  if (pending) record.AvailableAt = now + imagePendingMs();
   return record;
 }
 

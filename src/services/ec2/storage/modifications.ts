@@ -6,6 +6,7 @@ import { checkDryRun, ec2Error, invalidParameterValue } from "../shared/errors.t
 import { applyFilters } from "../shared/filters.ts";
 import { paginate } from "../shared/paging.ts";
 import { ec2Table, scopeOf } from "../shared/scope.ts";
+import { snapshotMs, volumeTransitionMs } from "./timings.ts";
 import { requireVolume, resolveVolumeSpec, saveVolume } from "./volume-store.ts";
 
 interface ModificationRecord {
@@ -25,9 +26,6 @@ interface ModificationRecord {
   OptimizingAt: number;
   CompletedAt: number;
 }
-
-export const MODIFYING_MS = 500;
-export const OPTIMIZING_MS = 1_000;
 
 /** One row per volume: its latest modification. */
 const modificationTable = (ctx: RequestContext) => ec2Table<ModificationRecord>(ctx, "volume-modifications");
@@ -76,8 +74,8 @@ export const modificationHandlers: HandlerTable<Ec2Operations> = {
       TargetSize: spec.Size,
       TargetVolumeType: spec.VolumeType,
       TargetMultiAttachEnabled: multiAttach,
-      OptimizingAt: now + MODIFYING_MS,
-      CompletedAt: now + MODIFYING_MS + OPTIMIZING_MS,
+      OptimizingAt: now + volumeTransitionMs(),
+      CompletedAt: now + volumeTransitionMs() + snapshotMs(),
     };
     if (volume.Iops !== undefined) record.OriginalIops = volume.Iops;
     if (volume.Throughput !== undefined) record.OriginalThroughput = volume.Throughput;

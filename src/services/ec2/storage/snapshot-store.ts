@@ -6,6 +6,7 @@ import { ec2Error } from "../shared/errors.ts";
 import { isWellFormedId, newEc2Id } from "../shared/ids.ts";
 import { ec2Table, scopeOf } from "../shared/scope.ts";
 import { registerTaggable, type Tag } from "../shared/tags.ts";
+import { snapshotMs } from "./timings.ts";
 
 export interface SnapshotRecord {
   SnapshotId: string;
@@ -29,8 +30,6 @@ interface GrantRecord {
   OwnerId: string;
 }
 
-export const SNAPSHOT_MS = 1_000;
-
 registerTaggable({ prefix: "snap", kind: "snapshots", resourceType: "snapshot", idField: "SnapshotId", notFoundCode: "InvalidSnapshot.NotFound", noun: "snapshot" });
 
 export const snapshotTable = (ctx: RequestContext) => ec2Table<SnapshotRecord>(ctx, "snapshots");
@@ -43,7 +42,7 @@ export function snapshotView(record: SnapshotRecord, now = Date.now()): Snapshot
     ...rest,
     StartTime: rest.StartTime as unknown as Date,
     State: done ? "completed" : "pending",
-    Progress: done ? "100%" : `${Math.min(99, Math.floor(((now - Date.parse(rest.StartTime)) / SNAPSHOT_MS) * 100))}%`,
+    Progress: done ? "100%" : `${Math.min(99, Math.floor(((now - Date.parse(rest.StartTime)) / Math.max(1, (ReadyAt ?? now) - Date.parse(rest.StartTime))) * 100))}%`,
   };
   if (done) snapshot.CompletionTime = new Date(ReadyAt ?? Date.parse(rest.StartTime)).toISOString() as unknown as Date;
   return snapshot;
@@ -125,7 +124,7 @@ export function putSnapshot(ctx: RequestContext, fields: Omit<SnapshotRecord, "S
     State: "pending",
     StorageTier: "standard",
     CreateVolumePermissions: [],
-    ReadyAt: now + SNAPSHOT_MS,
+    ReadyAt: now + snapshotMs(),
     ...fields,
   };
   return snapshotTable(ctx).put(scopeOf(ctx), record.SnapshotId, record);

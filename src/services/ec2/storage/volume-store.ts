@@ -38,10 +38,6 @@ export interface VolumeRecord {
   ReadyAt?: number;
 }
 
-export const VOLUME_CREATE_MS = 500;
-export const ATTACH_MS = 500;
-export const DETACH_MS = 500;
-
 registerTaggable({ prefix: "vol", kind: "volumes", resourceType: "volume", idField: "VolumeId", notFoundCode: "InvalidVolume.NotFound", noun: "volume" });
 
 export const volumeTable = (ctx: RequestContext) => ec2Table<VolumeRecord>(ctx, "volumes");

@@ -13,9 +13,10 @@ import { scopeOf } from "../shared/scope.ts";
 import { checkTagSpecificationTypes, tagsFor } from "../shared/tags.ts";
 import { checkSnapshotId, findSnapshot, snapshotNotFound } from "./snapshot-store.ts";
 import {
-  ATTACH_MS, DETACH_MS, VOLUME_CREATE_MS, attachmentView, checkDeviceName, defaultEbsKey, invalidZone, listVolumes,
+  attachmentView, checkDeviceName, defaultEbsKey, invalidZone, listVolumes,
   requireVolume, resolveVolumeSpec, sameDevice, saveVolume, volumeTable, volumeView, type VolumeRecord,
 } from "./volume-store.ts";
+import { volumeTransitionMs } from "./timings.ts";
 
 /** The zone a request names by name or id, which must exist and be usable (opted in) for the account. */
 function resolveZone(ctx: RequestContext, name: string | undefined, id: string | undefined): { name: string; id?: string } {
@@ -96,7 +97,7 @@ export const volumeHandlers: HandlerTable<Ec2Operations> = {
       AutoEnableIO: false,
       Tags: tags,
       Attachments: [],
-      ReadyAt: now + VOLUME_CREATE_MS,
+      ReadyAt: now + volumeTransitionMs(),
     };
     if (zone.id) record.AvailabilityZoneId = zone.id;
     if (encrypted) record.KmsKeyId = input.KmsKeyId ?? snapshot?.KmsKeyId ?? defaultEbsKey(ctx);
@@ -143,7 +144,7 @@ export const volumeHandlers: HandlerTable<Ec2Operations> = {
     if (used) throw invalidParameterValue(`Invalid value '${device}' for unixDevice. Attachment point ${device} is already in use`);
     checkDryRun(input);
     const now = Date.now();
-    const attachment = { InstanceId: instanceId, Device: device, AttachTime: new Date(now).toISOString(), DeleteOnTermination: false, State: "attaching" as const, ChangeAt: now + ATTACH_MS };
+    const attachment = { InstanceId: instanceId, Device: device, AttachTime: new Date(now).toISOString(), DeleteOnTermination: false, State: "attaching" as const, ChangeAt: now + volumeTransitionMs() };
     saveVolume(ctx, { ...volume, State: "in-use", Attachments: [...volume.Attachments, attachment] });
     return attachmentView(volume.VolumeId, attachment);
   },
@@ -165,7 +166,7 @@ export const volumeHandlers: HandlerTable<Ec2Operations> = {
     }
     checkDryRun(input);
     const attachments = [...volume.Attachments];
-    const detaching = { ...attachment, State: "detaching" as const, ChangeAt: Date.now() + DETACH_MS };
+    const detaching = { ...attachment, State: "detaching" as const, ChangeAt: Date.now() + volumeTransitionMs() };
     attachments[at] = detaching;
     saveVolume(ctx, { ...volume, Attachments: attachments });
     return attachmentView(volume.VolumeId, detaching);
