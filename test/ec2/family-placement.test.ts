@@ -183,6 +183,14 @@ describe("dedicated hosts", () => {
     assert.equal(modified.Unsuccessful?.[0]?.Error?.Code, "InvalidHostID.NotFound");
     const on = await ec2.send(new DescribeHostsCommand({ Filter: [{ Name: "auto-placement", Values: ["on"] }] }));
     assert.equal(on.Hosts?.length, 3);
+    // An empty host can be switched between a family and one of its types.
+    const retyped = await ec2.send(new ModifyHostsCommand({ HostIds: [familyHost], InstanceType: "c5.2xlarge" }));
+    assert.deepEqual(retyped.Successful, [familyHost]);
+    const single = await describeHost(familyHost);
+    assert.equal(single.AllowsMultipleInstanceTypes, "off");
+    assert.deepEqual(single.AvailableCapacity?.AvailableInstanceCapacity?.map((c) => [c.InstanceType, c.TotalCapacity]), [["c5.2xlarge", 12]]);
+    await ec2.send(new ModifyHostsCommand({ HostIds: [familyHost], InstanceFamily: "c5" }));
+    assert.equal((await describeHost(familyHost)).AllowsMultipleInstanceTypes, "on");
   });
 
   it("places instances on hosts, counts capacity, and refuses to release occupied hosts", async () => {
