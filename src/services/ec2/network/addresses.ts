@@ -9,12 +9,14 @@ import { newEc2Id } from "../shared/ids.ts";
 import { checkTagSpecificationTypes, tagsFor } from "../shared/tags.ts";
 import { allocateElasticIp, publicDnsName, releasePublicIp } from "./addressing.ts";
 import { enisOfInstance, mapAutoPublicIp, requireEni, unmapAutoPublicIp, type StoredEni } from "./eni-model.ts";
+import { checkWellFormed, KIND } from "./lookup.ts";
 import type { Net } from "./state.ts";
 import { networkFor } from "./vpcs.ts";
 
 /** An address by allocation id or public IP, with the not-found error of whichever was given. */
 export function requireAddress(n: Net, allocationId: string | undefined, publicIp: string | undefined): Address {
   if (allocationId) {
+    checkWellFormed(KIND.allocation, allocationId);
     const address = n.addresses.get(allocationId);
     if (!address) throw notFound("InvalidAllocationID.NotFound", "allocation", allocationId);
     return address;

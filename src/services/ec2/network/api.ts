@@ -101,7 +101,7 @@ export function attachLaunchNetwork(ctx: RequestContext, req: LaunchNetworkReque
       throw ec2Error("InvalidParameterCombination", "Network interfaces and an instance-level security groups may not be specified on the same request");
     }
     if (req.privateIpAddress) throw ec2Error("InvalidParameterCombination", "Network interfaces and an instance-level private IP address should not be specified on the same request");
-    return launchWithInterfaces(ctx, n, req.instanceId, specs, req.associatePublicIpAddress);
+    return launchWithInterfaces(ctx, n, req.instanceId, specs, req.associatePublicIpAddress, req.availabilityZone);
   }
   const subnet = req.subnetId ? requireSubnet(n, req.subnetId) : defaultSubnetFor(ctx, n, req.availabilityZone);
   if (req.subnetId && req.availabilityZone && subnet.AvailabilityZone !== req.availabilityZone) {
@@ -122,6 +122,7 @@ function launchWithInterfaces(
   instanceId: string,
   specs: readonly InstanceNetworkInterfaceSpecification[],
   associatePublic: boolean | undefined,
+  availabilityZone: string | undefined,
 ): LaunchNetwork {
   const indexes = new Set<number>();
   let primary: StoredEni | undefined;
@@ -140,7 +141,7 @@ function launchWithInterfaces(
       eni = requireEni(n, spec.NetworkInterfaceId);
       if (eni.Attachment) throw ec2Error("InvalidNetworkInterface.InUse", `Interface: [${spec.NetworkInterfaceId}] in use.`);
     } else {
-      const subnet = spec.SubnetId ? requireSubnet(n, spec.SubnetId) : defaultSubnetFor(ctx, n, undefined);
+      const subnet = spec.SubnetId ? requireSubnet(n, spec.SubnetId) : defaultSubnetFor(ctx, n, availabilityZone);
       const groups = launchGroups(n, subnet.VpcId ?? "", spec.Groups, undefined, false);
       const secondary = (spec.PrivateIpAddresses ?? []).filter((p) => !p.Primary && p.PrivateIpAddress).map((p) => p.PrivateIpAddress ?? "");
       const primaryIp = spec.PrivateIpAddress ?? spec.PrivateIpAddresses?.find((p) => p.Primary)?.PrivateIpAddress;

@@ -10,6 +10,7 @@ import { paginate } from "../shared/paging.ts";
 import { checkTagSpecificationTypes, tagsFor } from "../shared/tags.ts";
 import { createEni, deleteEniRecord, eniOf, requireSubnet, resolveGroupIds } from "./eni-model.ts";
 import { KIND, requireRecord, selectByIds } from "./lookup.ts";
+import { endpointTypesOf } from "./endpoint-services.ts";
 import { awsPrefixListFor } from "./prefix-lists.ts";
 import { timestamp, type Net } from "./state.ts";
 import { defaultSecurityGroup } from "./vpc-setup.ts";
@@ -78,9 +79,11 @@ export const endpointHandlers: HandlerTable<Ec2Operations> = {
     const vpc = requireVpc(n, input.VpcId);
     const service = serviceOf(ctx, input.ServiceName);
     const type = input.VpcEndpointType ?? "Gateway";
+    const supported = endpointTypesOf(ctx, input.ServiceName ?? "");
+    if (supported.length === 0) throw ec2Error("InvalidServiceName", `The Vpc Endpoint Service '${input.ServiceName ?? ""}' does not exist`);
     const prefixList = awsPrefixListFor(ctx.region, service);
-    if (type === "Gateway" && !prefixList) {
-      throw invalidParameterValue(`The Vpc Endpoint Service '${input.ServiceName ?? ""}' does not support the endpoint type Gateway`);
+    if ((type !== "Gateway" && type !== "Interface") || !supported.includes(type) || (type === "Gateway" && !prefixList)) {
+      throw invalidParameterValue(`The Vpc Endpoint Service '${input.ServiceName ?? ""}' does not support the endpoint type ${type}`);
     }
     if (input.PolicyDocument) {
       try {

@@ -5,6 +5,7 @@ import type { RequestContext } from "../../service-types.ts";
 import { ec2Error, notFound } from "../shared/errors.ts";
 import { newEc2Id } from "../shared/ids.ts";
 import { allocatePrivateIp, allocatePublicIp, privateDnsName, publicDnsName, releasePrivateIp, releasePublicIp } from "./addressing.ts";
+import { checkWellFormed, KIND } from "./lookup.ts";
 import { timestamp, type Net } from "./state.ts";
 
 /** An ENI as stored: tags under `Tags` (the registry's convention; the API calls them TagSet) and whether it auto-maps a public IP. */
@@ -16,6 +17,7 @@ export interface StoredEni extends NetworkInterface {
 export const eniOf = (n: Net, id: string): StoredEni | undefined => n.enis.get(id) as StoredEni | undefined;
 
 export function requireEni(n: Net, id: string): StoredEni {
+  checkWellFormed(KIND.eni, id);
   const eni = eniOf(n, id);
   if (!eni) throw notFound("InvalidNetworkInterfaceID.NotFound", "network interface", id);
   return eni;

@@ -2,6 +2,7 @@
 import type { Ec2Operations } from "../../../generated/ec2.ts";
 import type { HandlerTable } from "../../service-types.ts";
 import { addressHandlers } from "./addresses.ts";
+import { endpointServiceHandlers } from "./endpoint-services.ts";
 import { endpointHandlers } from "./endpoints.ts";
 import { eniHandlers } from "./enis.ts";
 import { gatewayHandlers } from "./gateways.ts";
@@ -12,10 +13,12 @@ import { routeTableHandlers } from "./route-tables.ts";
 import { securityGroupHandlers } from "./security-groups.ts";
 import { securityGroupRuleHandlers } from "./sg-rules.ts";
 import { subnetHandlers } from "./subnets.ts";
+import { vpcExtraHandlers } from "./vpc-extras.ts";
 import { vpcHandlers } from "./vpcs.ts";
 
 export const networkHandlers: HandlerTable<Ec2Operations> = {
   ...vpcHandlers,
+  ...vpcExtraHandlers,
   ...subnetHandlers,
   ...gatewayHandlers,
   ...natGatewayHandlers,
@@ -26,5 +29,6 @@ export const networkHandlers: HandlerTable<Ec2Operations> = {
   ...eniHandlers,
   ...addressHandlers,
   ...endpointHandlers,
+  ...endpointServiceHandlers,
   ...prefixListHandlers,
 };

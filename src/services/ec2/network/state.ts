@@ -78,8 +78,25 @@ const KINDS = {
   publicIps: "public-ips",
 } as const;
 
-/** Typed access to every network table of the caller's account+region. */
-export function net(ctx: RequestContext) {
+const cache = new WeakMap<RequestContext["state"], Map<string, Net>>();
+
+/** Typed access to every network table of the caller's account+region (built once per store and scope: DescribeInstances asks per instance). */
+export function net(ctx: RequestContext): Net {
+  let byScope = cache.get(ctx.state);
+  if (!byScope) {
+    byScope = new Map();
+    cache.set(ctx.state, byScope);
+  }
+  const key = `${ctx.account}/${ctx.region}`;
+  let found = byScope.get(key);
+  if (!found) {
+    found = buildNet(ctx);
+    byScope.set(key, found);
+  }
+  return found;
+}
+
+function buildNet(ctx: RequestContext) {
   const scope = scopeOf(ctx);
   const t = <T>(kind: string): ScopedTable<T> => scoped(ec2Table<T>(ctx, kind), scope);
   return {
@@ -106,7 +123,7 @@ export function net(ctx: RequestContext) {
   };
 }
 
-export type Net = ReturnType<typeof net>;
+export type Net = ReturnType<typeof buildNet>;
 
 export interface ScopedTable<T> {
   get(id: string): T | undefined;
