@@ -1,0 +1,144 @@
+/** EC2 network odds and ends through the SDK: DHCP options, secondary CIDRs, endpoint services, malformed ids, DryRun, tags, launch interfaces. */
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import {
+  AssociateDhcpOptionsCommand,
+  AssociateVpcCidrBlockCommand,
+  AttachInternetGatewayCommand,
+  CreateDhcpOptionsCommand,
+  CreateInternetGatewayCommand,
+  CreateSecurityGroupCommand,
+  CreateSubnetCommand,
+  CreateTagsCommand,
+  CreateVpcCommand,
+  DeleteDhcpOptionsCommand,
+  DeleteVpcCommand,
+  DescribeDhcpOptionsCommand,
+  DescribeRouteTablesCommand,
+  DescribeSubnetsCommand,
+  DescribeTagsCommand,
+  DescribeVpcEndpointServicesCommand,
+  DescribeVpcsCommand,
+  DisassociateVpcCidrBlockCommand,
+  EC2Client,
+  DeleteSubnetCommand,
+  ModifyVpcAttributeCommand,
+  RunInstancesCommand,
+  TerminateInstancesCommand,
+  CreateNetworkInterfaceCommand,
+} from "@aws-sdk/client-ec2";
+import { sdkFailure } from "../support/assertions.ts";
+import type { RunningStratus } from "../support/server.ts";
+import { linuxImage, startEc2 } from "./instances-support.ts";
+
+describe("EC2 network: DHCP options, CIDR blocks, endpoint services, ids and launch interfaces", () => {
+  let server: RunningStratus;
+  let ec2: EC2Client;
+
+  before(async () => {
+    ({ server, ec2 } = await startEc2());
+  });
+  after(async () => {
+    ec2?.destroy();
+    await server?.stop();
+  });
+
+  it("creates, associates and deletes DHCP option sets", async () => {
+    const vpcId = (await ec2.send(new CreateVpcCommand({ CidrBlock: "10.40.0.0/16" }))).Vpc!.VpcId!;
+    const initial = (await ec2.send(new DescribeVpcsCommand({ VpcIds: [vpcId] }))).Vpcs![0]!.DhcpOptionsId!;
+    const [defaults] = (await ec2.send(new DescribeDhcpOptionsCommand({ DhcpOptionsIds: [initial] }))).DhcpOptions ?? [];
+    assert.deepEqual(defaults?.DhcpConfigurations?.map((c) => [c.Key, c.Values?.map((v) => v.Value)]), [["domain-name", ["ec2.internal"]], ["domain-name-servers", ["AmazonProvidedDNS"]]]);
+    const created = (await ec2.send(new CreateDhcpOptionsCommand({ DhcpConfigurations: [{ Key: "domain-name", Values: ["corp.example"] }, { Key: "domain-name-servers", Values: ["10.40.0.2"] }] }))).DhcpOptions!;
+    assert.match(created.DhcpOptionsId ?? "", /^dopt-[0-9a-f]{17}$/);
+    await ec2.send(new AssociateDhcpOptionsCommand({ DhcpOptionsId: created.DhcpOptionsId!, VpcId: vpcId }));
+    assert.equal((await ec2.send(new DescribeVpcsCommand({ VpcIds: [vpcId] }))).Vpcs![0]!.DhcpOptionsId, created.DhcpOptionsId);
+    assert.equal((await sdkFailure(ec2.send(new DeleteDhcpOptionsCommand({ DhcpOptionsId: created.DhcpOptionsId! })))).name, "DependencyViolation");
+    await ec2.send(new AssociateDhcpOptionsCommand({ DhcpOptionsId: "default", VpcId: vpcId }));
+    await ec2.send(new DeleteDhcpOptionsCommand({ DhcpOptionsId: created.DhcpOptionsId! }));
+    const byKey = (await ec2.send(new DescribeDhcpOptionsCommand({ Filters: [{ Name: "value", Values: ["corp.*"] }] }))).DhcpOptions ?? [];
+    assert.equal(byKey.length, 0);
+    await ec2.send(new DeleteVpcCommand({ VpcId: vpcId }));
+  });
+
+  it("adds and removes secondary CIDR blocks with their local routes", async () => {
+    const vpcId = (await ec2.send(new CreateVpcCommand({ CidrBlock: "10.50.0.0/16" }))).Vpc!.VpcId!;
+    const overlapping = await sdkFailure(ec2.send(new AssociateVpcCidrBlockCommand({ VpcId: vpcId, CidrBlock: "10.50.128.0/17" })));
+    assert.equal(overlapping.name, "InvalidVpc.Range");
+    const added = await ec2.send(new AssociateVpcCidrBlockCommand({ VpcId: vpcId, CidrBlock: "10.51.0.0/16" }));
+    assert.equal(added.CidrBlockAssociation?.CidrBlockState?.State, "associated");
+    const subnet = (await ec2.send(new CreateSubnetCommand({ VpcId: vpcId, CidrBlock: "10.51.3.0/24" }))).Subnet!;
+    const [table] = (await ec2.send(new DescribeRouteTablesCommand({ Filters: [{ Name: "vpc-id", Values: [vpcId] }] }))).RouteTables ?? [];
+    assert.deepEqual(table?.Routes?.filter((r) => r.GatewayId === "local").map((r) => r.DestinationCidrBlock), ["10.50.0.0/16", "10.51.0.0/16"]);
+    const busy = await sdkFailure(ec2.send(new DisassociateVpcCidrBlockCommand({ AssociationId: added.CidrBlockAssociation!.AssociationId! })));
+    assert.equal(busy.name, "DependencyViolation");
+    await ec2.send(new DeleteSubnetCommand({ SubnetId: subnet.SubnetId! }));
+    await ec2.send(new DisassociateVpcCidrBlockCommand({ AssociationId: added.CidrBlockAssociation!.AssociationId! }));
+    const primary = (await ec2.send(new DescribeVpcsCommand({ VpcIds: [vpcId] }))).Vpcs![0]!.CidrBlockAssociationSet!;
+    assert.deepEqual(primary.map((a) => a.CidrBlock), ["10.50.0.0/16"]);
+    assert.equal((await sdkFailure(ec2.send(new DisassociateVpcCidrBlockCommand({ AssociationId: primary[0]!.AssociationId! })))).name, "OperationNotPermitted");
+    await ec2.send(new DeleteVpcCommand({ VpcId: vpcId }));
+  });
+
+  it("lists endpoint services by type", async () => {
+    const gateways = await ec2.send(new DescribeVpcEndpointServicesCommand({ Filters: [{ Name: "service-type", Values: ["Gateway"] }] }));
+    assert.deepEqual(gateways.ServiceNames, ["com.amazonaws.us-east-1.dynamodb", "com.amazonaws.us-east-1.s3"]);
+    const ssm = await ec2.send(new DescribeVpcEndpointServicesCommand({ ServiceNames: ["com.amazonaws.us-east-1.ssm"] }));
+    assert.equal(ssm.ServiceDetails?.[0]?.PrivateDnsName, "ssm.us-east-1.amazonaws.com");
+    assert.equal((await sdkFailure(ec2.send(new DescribeVpcEndpointServicesCommand({ ServiceNames: ["com.amazonaws.us-east-1.nope"] })))).name, "InvalidServiceName");
+  });
+
+  it("tells malformed ids from unknown ones, honours DryRun and tags network resources", async () => {
+    const malformed = await sdkFailure(ec2.send(new DescribeVpcsCommand({ VpcIds: ["vpc-nothex"] })));
+    assert.equal(malformed.name, "InvalidVpcID.Malformed");
+    const unknown = await sdkFailure(ec2.send(new DescribeSubnetsCommand({ SubnetIds: ["subnet-0123456789abcdef0"] })));
+    assert.equal(unknown.name, "InvalidSubnetID.NotFound");
+    assert.equal(unknown.message, "The subnet ID 'subnet-0123456789abcdef0' does not exist");
+    const dry = await sdkFailure(ec2.send(new CreateVpcCommand({ CidrBlock: "10.60.0.0/16", DryRun: true })));
+    assert.equal(dry.name, "DryRunOperation");
+    assert.equal(dry.$metadata.httpStatusCode, 412);
+    assert.equal(((await ec2.send(new DescribeVpcsCommand({ Filters: [{ Name: "cidr", Values: ["10.60.0.0/16"] }] }))).Vpcs ?? []).length, 0);
+
+    const vpcId = (await ec2.send(new CreateVpcCommand({ CidrBlock: "10.60.0.0/16" }))).Vpc!.VpcId!;
+    const subnetId = (await ec2.send(new CreateSubnetCommand({ VpcId: vpcId, CidrBlock: "10.60.1.0/24" }))).Subnet!.SubnetId!;
+    await ec2.send(new CreateTagsCommand({ Resources: [vpcId, subnetId], Tags: [{ Key: "stack", Value: "blue" }] }));
+    const tags = (await ec2.send(new DescribeTagsCommand({ Filters: [{ Name: "key", Values: ["stack"] }] }))).Tags ?? [];
+    assert.deepEqual(tags.map((t) => [t.ResourceId, t.ResourceType]).sort(), [[subnetId, "subnet"], [vpcId, "vpc"]].sort());
+    const missing = await sdkFailure(ec2.send(new CreateTagsCommand({ Resources: ["sg-0123456789abcdef0"], Tags: [{ Key: "a", Value: "b" }] })));
+    assert.equal(missing.name, "InvalidGroup.NotFound");
+  });
+
+  it("launches with NetworkInterfaces specifications and security group names", async () => {
+    const imageId = await linuxImage(ec2);
+    const vpcId = (await ec2.send(new CreateVpcCommand({ CidrBlock: "10.70.0.0/16" }))).Vpc!.VpcId!;
+    await ec2.send(new ModifyVpcAttributeCommand({ VpcId: vpcId, EnableDnsHostnames: { Value: true } }));
+    const igw = (await ec2.send(new CreateInternetGatewayCommand({}))).InternetGateway!;
+    await ec2.send(new AttachInternetGatewayCommand({ InternetGatewayId: igw.InternetGatewayId!, VpcId: vpcId }));
+    const subnetId = (await ec2.send(new CreateSubnetCommand({ VpcId: vpcId, CidrBlock: "10.70.1.0/24" }))).Subnet!.SubnetId!;
+    const groupId = (await ec2.send(new CreateSecurityGroupCommand({ GroupName: "launch", Description: "launch", VpcId: vpcId }))).GroupId!;
+
+    const combined = await sdkFailure(ec2.send(new RunInstancesCommand({ ImageId: imageId, InstanceType: "t3.micro", MinCount: 1, MaxCount: 1, SubnetId: subnetId, NetworkInterfaces: [{ DeviceIndex: 0, SubnetId: subnetId }] })));
+    assert.equal(combined.name, "InvalidParameterCombination");
+    const [launched] = (await ec2.send(new RunInstancesCommand({
+      ImageId: imageId, InstanceType: "t3.micro", MinCount: 1, MaxCount: 1,
+      NetworkInterfaces: [{ DeviceIndex: 0, SubnetId: subnetId, Groups: [groupId], AssociatePublicIpAddress: true, PrivateIpAddress: "10.70.1.50" }],
+    }))).Instances ?? [];
+    assert.equal(launched?.PrivateIpAddress, "10.70.1.50");
+    assert.ok(launched?.PublicIpAddress, "AssociatePublicIpAddress maps a public IP in a custom subnet");
+    assert.match(launched?.PublicDnsName ?? "", /^ec2-[\d-]+\.compute-1\.amazonaws\.com$/, "the VPC has DNS hostnames on");
+    assert.deepEqual(launched?.SecurityGroups?.map((g) => g.GroupId), [groupId]);
+
+    // An existing interface as the primary one stays behind after termination.
+    const eni = (await ec2.send(new CreateNetworkInterfaceCommand({ SubnetId: subnetId, Groups: [groupId] }))).NetworkInterface!;
+    const [onEni] = (await ec2.send(new RunInstancesCommand({ ImageId: imageId, InstanceType: "t3.micro", MinCount: 1, MaxCount: 1, NetworkInterfaces: [{ DeviceIndex: 0, NetworkInterfaceId: eni.NetworkInterfaceId! }] }))).Instances ?? [];
+    assert.equal(onEni?.PrivateIpAddress, eni.PrivateIpAddress);
+    assert.equal(onEni?.NetworkInterfaces?.[0]?.Attachment?.DeleteOnTermination, false);
+
+    // Group names resolve in the default VPC; an unknown name is InvalidGroup.NotFound.
+    await ec2.send(new CreateSecurityGroupCommand({ GroupName: "by-name", Description: "default VPC group" }));
+    const [named] = (await ec2.send(new RunInstancesCommand({ ImageId: imageId, InstanceType: "t3.micro", MinCount: 1, MaxCount: 1, SecurityGroups: ["by-name"] }))).Instances ?? [];
+    assert.deepEqual(named?.SecurityGroups?.map((g) => g.GroupName), ["by-name"]);
+    const unknownGroup = await sdkFailure(ec2.send(new RunInstancesCommand({ ImageId: imageId, InstanceType: "t3.micro", MinCount: 1, MaxCount: 1, SecurityGroups: ["no-such-group"] })));
+    assert.equal(unknownGroup.name, "InvalidGroup.NotFound");
+    await ec2.send(new TerminateInstancesCommand({ InstanceIds: [launched!.InstanceId!, onEni!.InstanceId!, named!.InstanceId!] }));
+  });
+});
