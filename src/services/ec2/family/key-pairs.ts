@@ -8,7 +8,7 @@ import { newEc2Id } from "../shared/ids.ts";
 import { ec2Table, scopeOf } from "../shared/scope.ts";
 import { checkTagSpecificationTypes, registerTaggable, tagsFor, type Tag } from "../shared/tags.ts";
 import { isoAsDate, nowIso } from "./records.ts";
-import { generateKey, parsePublicKey, type SshKeyType } from "./ssh-keys.ts";
+import { generateKey, parsePublicKey, publicKeyLine, type ParsedPublicKey, type SshKeyType } from "./ssh-keys.ts";
 
 export const KEY_PAIRS = "key-pairs";
 
@@ -90,7 +90,7 @@ export const keyPairHandlers: HandlerTable<Ec2Operations> = {
     checkKeyName(name);
     checkTagSpecificationTypes(input.TagSpecifications, ["key-pair"]);
     const tags = tagsFor(input.TagSpecifications, "key-pair");
-    let parsed;
+    let parsed: ParsedPublicKey;
     try {
       parsed = parsePublicKey(input.PublicKeyMaterial ?? new Uint8Array());
     } catch {
@@ -103,7 +103,7 @@ export const keyPairHandlers: HandlerTable<Ec2Operations> = {
       KeyName: name,
       KeyType: parsed.type,
       KeyFingerprint: parsed.fingerprint,
-      PublicKey: `${parsed.type === "rsa" ? "ssh-rsa" : "ssh-ed25519"} ${parsed.blob.toString("base64")} ${name}`,
+      PublicKey: publicKeyLine(parsed.type, parsed.blob, name),
       CreateTime: nowIso(),
       Tags: tags,
     };
