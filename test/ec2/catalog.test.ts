@@ -162,6 +162,10 @@ describe("regions and zones", () => {
     assert.equal(listed.find((z) => z.ZoneName === "us-east-1-bos-1a")?.OptInStatus, "opted-in");
     const byFilter = await ec2.send(new DescribeAvailabilityZonesCommand({ AllAvailabilityZones: true, Filters: [{ Name: "opt-in-status", Values: ["opted-in"] }] }));
     assert.deepEqual(byFilter.AvailabilityZones?.map((z) => z.ZoneName), ["us-east-1-bos-1a"]);
+    // An opted-in Local Zone offers a few families of its parent zone's types.
+    const edge = await ec2.send(new DescribeInstanceTypeOfferingsCommand({ LocationType: "availability-zone", Filters: [{ Name: "location", Values: ["us-east-1-bos-1a"] }] }));
+    const edgeTypes = new Set(edge.InstanceTypeOfferings?.map((o) => o.InstanceType));
+    assert.ok(edgeTypes.has("t3.micro") && !edgeTypes.has("p4d.24xlarge"));
     // Opt-in is per account.
     const other = new EC2Client(clientConfig(server.endpoint, "111122223333"));
     const theirs = await other.send(new DescribeAvailabilityZonesCommand({ ZoneNames: ["us-east-1-bos-1a"] }));

@@ -1,9 +1,9 @@
 /** The catalog family's entry point for the other EC2 families: images, instance types, offerings and zones. */
 import type { AvailabilityZone, Image, InstanceTypeInfo } from "@aws-sdk/client-ec2";
 import type { RequestContext } from "../../service-types.ts";
-import { instanceTypes, offeredTypes } from "./data.ts";
+import { instanceTypes } from "./data.ts";
 import { imageUsingSnapshot, lookupImage } from "./image-store.ts";
-import { findZone, standardZoneNames } from "./zones.ts";
+import { findZone, standardZoneNames, zoneOfferedTypes } from "./zones.ts";
 
 /** An image the caller may launch in its region: the public catalogue, its own images, or images shared with it. */
 export const findImage = (ctx: RequestContext, imageId: string): Image | undefined => lookupImage(ctx, imageId);
@@ -11,15 +11,10 @@ export const findImage = (ctx: RequestContext, imageId: string): Image | undefin
 /** The DescribeInstanceTypes record of a type, or undefined for an unknown type. */
 export const instanceTypeInfo = (instanceType: string): InstanceTypeInfo | undefined => instanceTypes().get(instanceType);
 
-/**
- * Whether the type is offered in the zone. Local and Wavelength Zones have no recorded offerings:
- * they offer what their parent zone offers.
- */
+/** Whether the type is offered in the zone (Local and Wavelength Zones: see zoneOfferedTypes). */
 export function isInstanceTypeOffered(ctx: RequestContext, availabilityZone: string, instanceType: string): boolean {
   const zone = findZone(ctx, availabilityZone);
-  if (!zone) return false;
-  const zoneName = zone.ZoneType === "availability-zone" ? availabilityZone : (zone.ParentZoneName ?? availabilityZone);
-  return offeredTypes(ctx.region, zoneName).has(instanceType);
+  return zone ? zoneOfferedTypes(ctx, zone).has(instanceType) : false;
 }
 
 /** The region's standard Availability Zones, in order (a, b, c …). */

@@ -40,9 +40,6 @@ export function offeredTypes(region: string, zoneOrRegion: string): Set<string> 
   return set;
 }
 
-/** Zones that have their own offerings recorded (the region's standard zones). */
-export const zonesWithOfferings = (region: string): string[] => Object.keys(offeringsFile().regions[region]?.zones ?? {});
-
 export interface RegionFacts extends RegionData {
   zones: ZoneData[];
 }

@@ -5,8 +5,8 @@ import type { HandlerTable } from "../../service-types.ts";
 import { checkDryRun, ec2Error, invalidParameterValue } from "../shared/errors.ts";
 import { applyFilters, type FieldReader } from "../shared/filters.ts";
 import { paginate } from "../shared/paging.ts";
-import { instanceTypes, offeredTypes, zonesWithOfferings } from "./data.ts";
-import { allZones } from "./zones.ts";
+import { instanceTypes, offeredTypes } from "./data.ts";
+import { allZones, zoneOfferedTypes } from "./zones.ts";
 
 type Reader = FieldReader<InstanceTypeInfo>;
 
@@ -104,10 +104,10 @@ export const instanceTypeHandlers: HandlerTable<Ec2Operations> = {
     };
     if (locationType === "region") add(ctx.region, offeredTypes(ctx.region, ctx.region));
     else if (locationType !== "outpost") {
-      const recorded = new Set(zonesWithOfferings(ctx.region));
+      // Standard zones, and the Local/Wavelength Zones the account has opted in to.
       for (const zone of allZones(ctx)) {
-        if (zone.ZoneType !== "availability-zone" || (recorded.size && !recorded.has(zone.ZoneName ?? ""))) continue;
-        add(locationType === "availability-zone" ? (zone.ZoneName ?? "") : (zone.ZoneId ?? ""), offeredTypes(ctx.region, zone.ZoneName ?? ""));
+        if (zone.ZoneType !== "availability-zone" && zone.OptInStatus !== "opted-in") continue;
+        add(locationType === "availability-zone" ? (zone.ZoneName ?? "") : (zone.ZoneId ?? ""), zoneOfferedTypes(ctx, zone));
       }
     }
     const filtered = applyFilters(offerings, input.Filters, {

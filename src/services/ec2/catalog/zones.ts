@@ -5,7 +5,7 @@ import type { HandlerTable, RequestContext } from "../../service-types.ts";
 import { checkDryRun, ec2Error, invalidParameterValue } from "../shared/errors.ts";
 import { applyFilters } from "../shared/filters.ts";
 import { ec2Table, scopeOf } from "../shared/scope.ts";
-import { factsOf, regionFacts } from "./data.ts";
+import { factsOf, offeredTypes, regionFacts } from "./data.ts";
 import type { ZoneData } from "./data-types.ts";
 
 /** An account's opt-in choice for one zone group of one region (Local Zones, Wavelength Zones). */
@@ -44,6 +44,22 @@ export function findZone(ctx: RequestContext, zoneName: string): AvailabilityZon
 
 export const standardZoneNames = (ctx: RequestContext): string[] =>
   factsOf(ctx.region).zones.filter((zone) => zone.ZoneType === "availability-zone").map((zone) => zone.ZoneName);
+
+/**
+ * The families Local Zones and Wavelength Zones typically offer (the recording has no offerings for
+ * them): what the parent zone offers of these families.
+ */
+const EDGE_FAMILIES: Record<string, string[]> = {
+  "local-zone": ["t3", "c5", "c5d", "c6i", "m5", "m5d", "m6i", "r5", "r5d", "r6i", "g4dn"],
+  "wavelength-zone": ["t3", "r5", "g4dn"],
+};
+
+export function zoneOfferedTypes(ctx: RequestContext, zone: AvailabilityZone): Set<string> {
+  if (zone.ZoneType === "availability-zone") return offeredTypes(ctx.region, zone.ZoneName ?? "");
+  const families = EDGE_FAMILIES[zone.ZoneType ?? ""] ?? [];
+  const parent = offeredTypes(ctx.region, zone.ParentZoneName ?? "");
+  return new Set([...parent].filter((type) => families.includes(type.split(".")[0] ?? "")));
+}
 
 const usable = (zone: AvailabilityZone): boolean => zone.OptInStatus !== "not-opted-in";
 
