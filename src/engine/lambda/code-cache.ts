@@ -1,14 +1,20 @@
 /** Function code unpacked once per zip digest into a scratch directory (the environment's /var/task), removed when Stratus exits. */
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { readZip } from "../../shared/zip-reader.ts";
 
 let root: string | undefined;
 
-/** This process's scratch root (made on first use). */
+/** This process's scratch root (made on first use; those of Stratus processes that died are removed then). */
 export function scratchRoot(): string {
-  root ??= mkdtempSync(join(tmpdir(), `stratus-lambda-${process.pid}-`));
+  if (!root) {
+    for (const name of readdirSync(tmpdir())) {
+      const pid = /^stratus-lambda-(\d+)-/.exec(name)?.[1];
+      if (pid && existsSync("/proc/self") && !existsSync(`/proc/${pid}`)) rmSync(join(tmpdir(), name), { recursive: true, force: true });
+    }
+    root = mkdtempSync(join(tmpdir(), `stratus-lambda-${process.pid}-`));
+  }
   return root;
 }
 
