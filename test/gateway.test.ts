@@ -8,6 +8,7 @@ import { LambdaClient, GetCodeSigningConfigCommand } from "@aws-sdk/client-lambd
 import { CloudWatchClient, ListManagedInsightRulesCommand } from "@aws-sdk/client-cloudwatch";
 import { S3Client, GetBucketAccelerateConfigurationCommand } from "@aws-sdk/client-s3";
 import { EKSClient, ListAccessPoliciesCommand } from "@aws-sdk/client-eks";
+import { sdkFailure } from "./support/assertions.ts";
 import { clientConfig, startStratus, type RunningStratus } from "./support/server.ts";
 
 let server: RunningStratus;
@@ -17,21 +18,6 @@ before(async () => {
 after(async () => {
   await server.stop();
 });
-
-interface SdkFailure {
-  name: string;
-  message: string;
-  $metadata: { httpStatusCode?: number; requestId?: string };
-}
-
-async function sdkFailure(promise: Promise<unknown>): Promise<SdkFailure> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as SdkFailure;
-  }
-  throw new Error("expected the call to fail");
-}
 
 const form = { "content-type": "application/x-www-form-urlencoded; charset=utf-8" };
 const signedFor = (service: string) => ({ authorization: `AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/${service}/aws4_request, SignedHeaders=host, Signature=0` });

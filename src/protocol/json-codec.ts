@@ -36,6 +36,13 @@ export function describeError(model: LoadedModel, error: AwsError): ErrorBody {
   };
 }
 
+/** The headers of every JSON error response: content type, request id and the error's name. */
+export const errorHeaders = (info: ErrorBody, contentType: string, requestId: string): Record<string, string> => ({
+  "Content-Type": contentType,
+  "x-amzn-RequestId": requestId,
+  "x-amzn-ErrorType": info.name,
+});
+
 /**
  * The members of an error body: the message under the shape's own message member (`message` or `Message`;
  * both SDKs read either), plus `error.fields` — modelled ones typed by the shape, others as given.
@@ -108,11 +115,7 @@ function createJsonCodec(protocol: "awsJson1_0" | "awsJson1_1", version: "1.0" |
 
     serializeError(model: LoadedModel, _operation: string | undefined, error: AwsError, requestId: string): HttpResponse {
       const info = describeError(model, error);
-      const headers: Record<string, string> = {
-        "Content-Type": contentType,
-        "x-amzn-RequestId": requestId,
-        "x-amzn-ErrorType": info.name,
-      };
+      const headers = errorHeaders(info, contentType, requestId);
       // Query-compatible services (CloudWatch): the SDKs take the error code from this header.
       if (model.model.awsQueryCompatible) headers["x-amzn-query-error"] = `${info.queryCode};${info.fault}`;
       const body = { __type: info.name, ...errorMembers(model, info.shape, error, OPTIONS) };

@@ -93,40 +93,7 @@ function readValue(model: LoadedModel, ref: MemberRef, value: unknown, options: 
       if (isRecord(value)) return {};
       throw new Mismatch(`expected an object but got ${describe(value)}`);
   }
-  const shape = model.shape(ref.t);
-  if (!shape) return value;
-  if (shape.type === "structure") {
-    if (!isRecord(value)) throw new Mismatch(`expected an object but got ${describe(value)}`);
-    return readStructureBody(model, shape, value, options, false);
-  }
-  if (shape.type === "list") {
-    if (!Array.isArray(value)) throw new Mismatch(`expected an array but got ${describe(value)}`);
-    const out: unknown[] = [];
-    for (let i = 0; i < value.length; i++) {
-      const item: unknown = value[i];
-      // Dense lists only: a null entry carries nothing.
-      if (item === null || item === undefined) continue;
-      try {
-        out.push(readValue(model, shape.member, item, options));
-      } catch (error) {
-        throw addStep(error, `[${i}]`);
-      }
-    }
-    return out;
-  }
-  if (!isRecord(value)) throw new Mismatch(`expected an object but got ${describe(value)}`);
-  const out: Record<string, unknown> = {};
-  for (const key in value) {
-    if (!Object.hasOwn(value, key)) continue;
-    const item = value[key];
-    if (item === null || item === undefined) continue;
-    try {
-      put(out, key, readValue(model, shape.value, item, options));
-    } catch (error) {
-      throw addStep(error, `[${JSON.stringify(key)}]`);
-    }
-  }
-  return out;
+  return walkAggregate(model, ref, value, options, READ);
 }
 
 function addStep(error: unknown, step: string): unknown {
@@ -134,15 +101,67 @@ function addStep(error: unknown, step: string): unknown {
   return error;
 }
 
-function readStructureBody(
+/** What differs between reading the wire and writing output; the walk over structures, lists and maps is shared. */
+interface Direction {
+  value: (model: LoadedModel, ref: MemberRef, value: unknown, options: JsonOptions) => unknown;
+  /** With `jsonName`, reading maps wire names to members and writing members to wire names. */
+  reading: boolean;
+  /** The items of a list value; undefined when it is not one. */
+  listItems: (value: unknown) => readonly unknown[] | undefined;
+  /** The entries of a map value; undefined when it is not one. */
+  mapEntries: (value: unknown) => Iterable<[unknown, unknown]> | undefined;
+}
+
+/** A structure, list or map member, each step named for the error path. Null list entries and map values are left out. */
+function walkAggregate(model: LoadedModel, ref: MemberRef, value: unknown, options: JsonOptions, direction: Direction): unknown {
+  const shape = model.shape(ref.t);
+  if (!shape) return value;
+  if (shape.type === "structure") {
+    if (!isRecord(value)) throw new Mismatch(`expected an object but got ${describe(value)}`);
+    return walkStructure(model, shape, value, options, false, direction);
+  }
+  if (shape.type === "list") {
+    const items = direction.listItems(value);
+    if (!items) throw new Mismatch(`expected an array but got ${describe(value)}`);
+    const out: unknown[] = [];
+    for (let i = 0; i < items.length; i++) {
+      const item = items[i];
+      // Dense lists only: a null entry carries nothing.
+      if (item === null || item === undefined) continue;
+      try {
+        out.push(direction.value(model, shape.member, item, options));
+      } catch (error) {
+        throw addStep(error, `[${i}]`);
+      }
+    }
+    return out;
+  }
+  const entries = direction.mapEntries(value);
+  if (!entries) throw new Mismatch(`expected an object but got ${describe(value)}`);
+  const out: Record<string, unknown> = {};
+  for (const [key, item] of entries) {
+    if (item === null || item === undefined) continue;
+    try {
+      put(out, String(key), direction.value(model, shape.value, item, options));
+    } catch (error) {
+      throw addStep(error, `[${JSON.stringify(String(key))}]`);
+    }
+  }
+  return out;
+}
+
+/** A structure's members, each step named for the error path; top-level members bound to HTTP are skipped when asked. */
+function walkStructure(
   model: LoadedModel,
   shape: StructureShape,
   value: Record<string, unknown>,
   options: JsonOptions,
   topLevel: boolean,
+  direction: Direction,
 ): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  const index = options.jsonName ? wireIndex(model, shape) : undefined;
+  const index = direction.reading && options.jsonName ? wireIndex(model, shape) : undefined;
+  const rename = !direction.reading && options.jsonName;
   const members = shape.members;
   for (const key in value) {
     if (!Object.hasOwn(value, key)) continue;
@@ -152,15 +171,23 @@ function readStructureBody(
     const ref = members[name] as MemberRef;
     if (topLevel && options.skipBound && ref.location) continue;
     const item = value[key];
+    // Absent members are left out: AWS never writes null.
     if (item === null || item === undefined) continue;
     try {
-      out[name] = readValue(model, ref, item, options);
+      put(out, rename && ref.jsonName !== undefined ? ref.jsonName : name, direction.value(model, ref, item, options));
     } catch (error) {
       throw addStep(error, name);
     }
   }
   return out;
 }
+
+const READ: Direction = {
+  value: readValue,
+  reading: true,
+  listItems: (value) => (Array.isArray(value) ? value : undefined),
+  mapEntries: (value) => (isRecord(value) ? Object.entries(value) : undefined),
+};
 
 function pathText(path: readonly string[]): string {
   let text = "";
@@ -181,7 +208,7 @@ export function readJsonStructure(
 ): Record<string, unknown> {
   if (!isRecord(json)) throw new AwsError(errorCode, `Expected a JSON object as the request body but got ${describe(json)}`);
   try {
-    return readStructureBody(model, shape, json, options, true);
+    return walkStructure(model, shape, json, options, true, READ);
   } catch (error) {
     if (error instanceof Mismatch) {
       throw new AwsError(errorCode, `Invalid value for member ${pathText(error.path)}: ${error.message}`);
@@ -255,66 +282,16 @@ function writeValue(model: LoadedModel, ref: MemberRef, value: unknown, options:
     case "structure":
       return {};
   }
-  const shape = model.shape(ref.t);
-  if (!shape) return value;
-  if (shape.type === "structure") {
-    if (!isRecord(value)) throw new Mismatch(`expected an object but got ${describe(value)}`);
-    return writeStructureBody(model, shape, value, options, false);
-  }
-  if (shape.type === "list") {
-    // Sets and other iterables are accepted for convenience.
-    const items: readonly unknown[] = Array.isArray(value) ? value : value instanceof Set ? [...value] : [];
-    if (!Array.isArray(value) && !(value instanceof Set)) throw new Mismatch(`expected an array but got ${describe(value)}`);
-    const out: unknown[] = [];
-    for (let i = 0; i < items.length; i++) {
-      const item = items[i];
-      if (item === null || item === undefined) continue;
-      try {
-        out.push(writeValue(model, shape.member, item, options));
-      } catch (error) {
-        throw addStep(error, `[${i}]`);
-      }
-    }
-    return out;
-  }
-  const entries: Iterable<[unknown, unknown]> = value instanceof Map ? value.entries() : isRecord(value) ? Object.entries(value) : [];
-  if (!(value instanceof Map) && !isRecord(value)) throw new Mismatch(`expected an object but got ${describe(value)}`);
-  const out: Record<string, unknown> = {};
-  for (const [key, item] of entries) {
-    if (item === null || item === undefined) continue;
-    try {
-      put(out, String(key), writeValue(model, shape.value, item, options));
-    } catch (error) {
-      throw addStep(error, `[${JSON.stringify(String(key))}]`);
-    }
-  }
-  return out;
+  return walkAggregate(model, ref, value, options, WRITE);
 }
 
-function writeStructureBody(
-  model: LoadedModel,
-  shape: StructureShape,
-  value: Record<string, unknown>,
-  options: JsonOptions,
-  topLevel: boolean,
-): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  const members = shape.members;
-  for (const name in value) {
-    if (!Object.hasOwn(value, name) || !Object.hasOwn(members, name)) continue;
-    const item = value[name];
-    // Absent members are left out: AWS never writes null.
-    if (item === null || item === undefined) continue;
-    const ref = members[name] as MemberRef;
-    if (topLevel && options.skipBound && ref.location) continue;
-    try {
-      put(out, options.jsonName && ref.jsonName !== undefined ? ref.jsonName : name, writeValue(model, ref, item, options));
-    } catch (error) {
-      throw addStep(error, name);
-    }
-  }
-  return out;
-}
+const WRITE: Direction = {
+  value: writeValue,
+  reading: false,
+  // Sets are accepted for lists, Maps for maps, for convenience.
+  listItems: (value) => (Array.isArray(value) ? value : value instanceof Set ? [...value] : undefined),
+  mapEntries: (value) => (value instanceof Map ? value.entries() : isRecord(value) ? Object.entries(value) : undefined),
+};
 
 /**
  * Turns an output structure into a JSON-ready object: members as modelled, timestamps as epoch seconds,
@@ -323,7 +300,7 @@ function writeStructureBody(
  */
 export function writeJsonStructure(model: LoadedModel, shape: StructureShape, value: Record<string, unknown>, options: JsonOptions): Record<string, unknown> {
   try {
-    return writeStructureBody(model, shape, value, options, true);
+    return walkStructure(model, shape, value, options, true, WRITE);
   } catch (error) {
     if (error instanceof Mismatch) throw new Error(`Cannot serialize output member ${pathText(error.path)}: ${error.message}`);
     throw error;

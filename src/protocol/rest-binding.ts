@@ -336,3 +336,16 @@ export function writeHttpBindings(bindings: HttpBindings, output: Record<string,
   }
   return undefined;
 }
+
+/** A blob or string `httpPayload` as the body carries it (bytes, or UTF-8 text); undefined for other kinds. */
+export function rawPayload(b: Binding, body: Buffer): Uint8Array | string | undefined {
+  switch (b.kind) {
+    case "blob":
+    case "streamingBlob":
+      return new Uint8Array(body.buffer, body.byteOffset, body.byteLength);
+    case "string":
+      return body.toString("utf8");
+    default:
+      return undefined;
+  }
+}

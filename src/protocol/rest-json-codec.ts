@@ -2,10 +2,10 @@
 import type { AwsError } from "../shared/aws-error.ts";
 import type { Codec, ParsedRequest, Value } from "./codec.ts";
 import type { HttpRequest, HttpResponse } from "./http-types.ts";
-import { describeError, errorMembers } from "./json-codec.ts";
+import { describeError, errorHeaders, errorMembers } from "./json-codec.ts";
 import { parseJsonBody, readJsonStructure, readJsonValue, writeJsonStructure, writeJsonValue, type JsonOptions } from "./json-values.ts";
 import type { LoadedModel } from "./model-registry.ts";
-import { httpBindings, matchRoute, parseQuery, readHttpBindings, writeHttpBindings, type Binding } from "./rest-binding.ts";
+import { httpBindings, matchRoute, parseQuery, rawPayload, readHttpBindings, writeHttpBindings, type Binding } from "./rest-binding.ts";
 import { blobBytes } from "./values.ts";
 
 const OPTIONS: JsonOptions = { jsonName: true, skipBound: true };
@@ -14,20 +14,12 @@ const JSON_TYPE = "application/json";
 /** An `httpPayload` member: a blob is the raw body (Lambda Invoke), a string its text, a structure its JSON. */
 function readPayload(model: LoadedModel, b: Binding, body: Buffer): unknown {
   if (body.length === 0) return undefined;
-  switch (b.kind) {
-    case "blob":
-    case "streamingBlob":
-      return new Uint8Array(body.buffer, body.byteOffset, body.byteLength);
-    case "string":
-      return body.toString("utf8");
-    case "structure": {
-      const value = readJsonValue(model, b.ref, parseJsonBody(body), OPTIONS, b.name);
-      // The SDKs send "{}" when the payload structure is absent, so an empty one reads as absent.
-      return value !== null && typeof value === "object" && Object.keys(value).length === 0 ? undefined : value;
-    }
-    default:
-      return readJsonValue(model, b.ref, parseJsonBody(body), OPTIONS, b.name);
-  }
+  const raw = rawPayload(b, body);
+  if (raw !== undefined) return raw;
+  const value = readJsonValue(model, b.ref, parseJsonBody(body), OPTIONS, b.name);
+  // The SDKs send "{}" when the payload structure is absent, so an empty one reads as absent.
+  if (b.kind === "structure" && value !== null && typeof value === "object" && Object.keys(value).length === 0) return undefined;
+  return value;
 }
 
 function writePayload(model: LoadedModel, b: Binding, value: unknown): { body: string | Buffer; contentType: string } {
@@ -84,11 +76,7 @@ export const restJson1Codec: Codec = {
 
   serializeError(model: LoadedModel, _operation: string | undefined, error: AwsError, requestId: string): HttpResponse {
     const info = describeError(model, error);
-    const headers: Record<string, string> = {
-      "Content-Type": JSON_TYPE,
-      "x-amzn-RequestId": requestId,
-      "x-amzn-ErrorType": info.name,
-    };
+    const headers = errorHeaders(info, JSON_TYPE, requestId);
     if (info.shape) {
       // Some error members travel as headers (Lambda TooManyRequestsException: Retry-After).
       try {

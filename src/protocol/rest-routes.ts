@@ -282,16 +282,10 @@ function compareRank(a: readonly number[], b: readonly number[]): number {
 }
 
 /** Like findRoute, but answers as AWS does when nothing matches (Lambda: 404 UnknownOperationException). */
-export function matchRoute(
-  model: LoadedModel,
-  method: string,
-  path: string,
-  query: QueryParams,
-  headers: Record<string, string> = {},
-  outOfPathLabels: Record<string, string> = {},
-): RouteMatch {
-  const match = findRoute(model, method, path, query, headers, outOfPathLabels);
+export function matchRoute(...args: Parameters<typeof findRoute>): RouteMatch {
+  const match = findRoute(...args);
   if (!match) {
+    const [model, method, path] = args;
     throw new AwsError("UnknownOperationException", `No operation of ${model.model.sdkServiceId} matches ${method} ${path}`, {
       status: 404,
     });

@@ -3,7 +3,7 @@ import type { AwsError } from "../shared/aws-error.ts";
 import type { Codec, ParsedRequest, Value } from "./codec.ts";
 import type { HttpRequest, HttpResponse } from "./http-types.ts";
 import type { LoadedModel } from "./model-registry.ts";
-import { decodePathSegment, findRoute, httpBindings, matchRoute, parseQuery, readHttpBindings, writeHttpBindings } from "./rest-binding.ts";
+import { decodePathSegment, findRoute, httpBindings, matchRoute, parseQuery, rawPayload, readHttpBindings, writeHttpBindings } from "./rest-binding.ts";
 import type { Binding, RouteMatch } from "./rest-binding.ts";
 import { blobBytes } from "./values.ts";
 import { decodeAwsChunked, isAwsChunked } from "./xml-aws-chunked.ts";
@@ -43,16 +43,10 @@ function route(model: LoadedModel, request: HttpRequest, query: Map<string, stri
 
 /** The body member bound with httpPayload: raw bytes for blobs, text for strings, else an XML document. */
 function readPayload(model: LoadedModel, b: Binding, body: Buffer): Value {
-  switch (b.kind) {
-    case "blob":
-    case "streamingBlob":
-      return new Uint8Array(body.buffer, body.byteOffset, body.byteLength);
-    case "string":
-      return body.toString("utf8");
-    default:
-      if (body.length === 0) return undefined;
-      return readerFor(model).value(b.ref, parseXml(body.toString("utf8"), XML_ERROR), b.name);
-  }
+  const raw = rawPayload(b, body);
+  if (raw !== undefined) return raw;
+  if (body.length === 0) return undefined;
+  return readerFor(model).value(b.ref, parseXml(body.toString("utf8"), XML_ERROR), b.name);
 }
 
 /** Request headers with an aws-chunked body unwrapped: trailers become headers, the encoding and

@@ -16,16 +16,12 @@ import type { HttpRequest } from "../../src/protocol/http-types.ts";
 import { ModelRegistry } from "../../src/protocol/model-registry.ts";
 import type { LoadedModel } from "../../src/protocol/model-registry.ts";
 import { AwsError } from "../../src/shared/aws-error.ts";
-import { clientConfig, createCapture, lastRequest, withoutMetadata } from "./xml-sdk-harness.ts";
+import { clientConfig, createTransport, lastRequest, withoutMetadata } from "./sdk-harness.ts";
 
 const model = new ModelRegistry().get("ec2");
 
 function setup() {
-  const capture = createCapture();
-  capture.respond = (request) => {
-    const parsed = ec2Codec.parseRequest(request, model);
-    return ec2Codec.serializeResponse(model, parsed.operation, {}, "req-1");
-  };
+  const capture = createTransport(ec2Codec, model);
   return { capture, client: new EC2Client(clientConfig(capture)) };
 }
 

@@ -24,7 +24,8 @@ import type { HttpRequest } from "../../src/protocol/http-types.ts";
 import { awsJson1_0Codec, awsJson1_1Codec } from "../../src/protocol/json-codec.ts";
 import { ModelRegistry } from "../../src/protocol/model-registry.ts";
 import { AwsError, internalFailure } from "../../src/shared/aws-error.ts";
-import { answerWith, clientConfig, createTransport, lastRequest, sdkError, withoutMetadata } from "./json-sdk-harness.ts";
+import { sdkFailure } from "../support/assertions.ts";
+import { answerWith, clientConfig, createTransport, lastRequest, withoutMetadata } from "./sdk-harness.ts";
 
 const registry = new ModelRegistry();
 const ecs = registry.get("ecs");
@@ -362,7 +363,7 @@ describe("awsJson codec: errors the SDKs read", () => {
   it("writes __type, message and x-amzn-ErrorType with the modelled status", async () => {
     const { transport, client } = ecsSetup();
     transport.respond = () => awsJson1_1Codec.serializeError(ecs, "DescribeClusters", new AwsError("ClusterNotFoundException", "Cluster not found."), "r1");
-    const error = await sdkError(() => client.send(new DescribeClustersCommand({ clusters: ["x"] })));
+    const error = await sdkFailure(client.send(new DescribeClustersCommand({ clusters: ["x"] })));
     assert.equal(error.name, "ClusterNotFoundException");
     assert.equal(error.message, "Cluster not found.");
     assert.equal((error.$metadata as { httpStatusCode: number }).httpStatusCode, 400);
@@ -381,7 +382,7 @@ describe("awsJson codec: errors the SDKs read", () => {
     const { transport, client } = logsSetup();
     transport.respond = () =>
       awsJson1_1Codec.serializeError(logs, "PutLogEvents", new AwsError("ResourceNotFoundException", "The specified log group does not exist."), "r");
-    const notFound = await sdkError(() => client.send(new PutLogEventsCommand({ logGroupName: "g", logStreamName: "s", logEvents: [] })));
+    const notFound = await sdkFailure(client.send(new PutLogEventsCommand({ logGroupName: "g", logStreamName: "s", logEvents: [] })));
     assert.equal(notFound.name, "ResourceNotFoundException");
     assert.equal(notFound.message, "The specified log group does not exist.");
 
@@ -392,19 +393,19 @@ describe("awsJson codec: errors the SDKs read", () => {
         new AwsError("DataAlreadyAcceptedException", "The given batch of log events has already been accepted.", { fields: { expectedSequenceToken: "49" } }),
         "r",
       );
-    const accepted = await sdkError(() => client.send(new PutLogEventsCommand({ logGroupName: "g", logStreamName: "s", logEvents: [] })));
+    const accepted = await sdkFailure(client.send(new PutLogEventsCommand({ logGroupName: "g", logStreamName: "s", logEvents: [] })));
     assert.equal(accepted.name, "DataAlreadyAcceptedException");
     assert.equal(accepted.expectedSequenceToken, "49");
 
     transport.respond = () =>
       awsJson1_1Codec.serializeError(logs, "PutLogEvents", new AwsError("SlowDown", "Rate exceeded", { status: 429, fields: { retryable: true } }), "r");
-    const throttled = await sdkError(() => client.send(new PutLogEventsCommand({ logGroupName: "g", logStreamName: "s", logEvents: [] })));
+    const throttled = await sdkFailure(client.send(new PutLogEventsCommand({ logGroupName: "g", logStreamName: "s", logEvents: [] })));
     assert.equal(throttled.name, "SlowDown");
     assert.equal(throttled.retryable, true);
     assert.equal((throttled.$metadata as { httpStatusCode: number }).httpStatusCode, 429);
 
     transport.respond = () => awsJson1_1Codec.serializeError(logs, undefined, internalFailure(), "r");
-    const internal = await sdkError(() => client.send(new GetLogEventsCommand({ logGroupName: "g", logStreamName: "s" })));
+    const internal = await sdkFailure(client.send(new GetLogEventsCommand({ logGroupName: "g", logStreamName: "s" })));
     assert.equal(internal.name, "InternalFailure");
     assert.equal(internal.$fault, "server");
     assert.equal((internal.$metadata as { httpStatusCode: number }).httpStatusCode, 500);
@@ -417,7 +418,7 @@ describe("awsJson codec: errors the SDKs read", () => {
     assert.equal(raw.headers["x-amzn-query-error"], "ResourceNotFound;Sender");
     assert.deepEqual(JSON.parse(String(raw.body)), { __type: "ResourceNotFound", message: "Alarm cpu not found" });
     transport.respond = () => raw;
-    const notFound = await sdkError(() => client.send(new SetAlarmStateCommand({ AlarmName: "cpu", StateValue: "OK", StateReason: "r" })));
+    const notFound = await sdkFailure(client.send(new SetAlarmStateCommand({ AlarmName: "cpu", StateValue: "OK", StateReason: "r" })));
     assert.equal(notFound.name, "ResourceNotFound");
     assert.equal(notFound.message, "Alarm cpu not found");
     assert.equal((notFound.$metadata as { httpStatusCode: number }).httpStatusCode, 404);
@@ -427,7 +428,7 @@ describe("awsJson codec: errors the SDKs read", () => {
     assert.equal(invalid.headers["x-amzn-query-error"], "InvalidParameterValue;Sender");
     assert.equal(JSON.parse(String(invalid.body)).__type, "InvalidParameterValueException");
     transport.respond = () => invalid;
-    const error = await sdkError(() => client.send(new PutMetricDataCommand({ Namespace: "n", MetricData: [] })));
+    const error = await sdkFailure(client.send(new PutMetricDataCommand({ Namespace: "n", MetricData: [] })));
     assert.equal(error.name, "InvalidParameterValueException");
     assert.equal(error.Code, "InvalidParameterValue");
     assert.equal(error.message, "bad value");

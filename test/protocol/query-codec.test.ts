@@ -27,29 +27,21 @@ import { ModelRegistry } from "../../src/protocol/model-registry.ts";
 import type { LoadedModel } from "../../src/protocol/model-registry.ts";
 import { queryCodec } from "../../src/protocol/query-codec.ts";
 import { AwsError } from "../../src/shared/aws-error.ts";
-import { clientConfig, createCapture, lastRequest, withoutMetadata } from "./xml-sdk-harness.ts";
-import type { Capture } from "./xml-sdk-harness.ts";
+import { clientConfig, createTransport, lastRequest, withoutMetadata } from "./sdk-harness.ts";
 
 const registry = new ModelRegistry();
 const iam = registry.get("iam");
 const sts = registry.get("sts");
 const cloudwatch = registry.get("cloudwatch");
 
-/** A capture that answers every request with our own empty success for the operation it parsed. */
-function echoCapture(model: LoadedModel): Capture {
-  const capture = createCapture();
-  capture.respond = (request) => queryCodec.serializeResponse(model, queryCodec.parseRequest(request, model).operation, {}, "req-1");
-  return capture;
-}
-
 function iamSetup() {
-  const capture = echoCapture(iam);
+  const capture = createTransport(queryCodec, iam);
   return { capture, client: new IAMClient(clientConfig(capture)) };
 }
 
 /** CloudWatch's SDK speaks awsJson1_0; given the query protocol class it speaks what AWS CLI 2.9 sends. */
 function cloudwatchSetup() {
-  const capture = echoCapture(cloudwatch);
+  const capture = createTransport(queryCodec, cloudwatch);
   return { capture, client: new CloudWatchClient({ ...clientConfig(capture), protocol: AwsQueryProtocol }) };
 }
 
@@ -109,7 +101,7 @@ describe("awsQuery codec: requests the SDKs send", () => {
   });
 
   it("parses STS AssumeRole", async () => {
-    const capture = echoCapture(sts);
+    const capture = createTransport(queryCodec, sts);
     const client = new STSClient(clientConfig(capture));
     const input = {
       RoleArn: "arn:aws:iam::123456789012:role/app-role",
@@ -246,7 +238,7 @@ describe("awsQuery codec: responses the SDKs read", () => {
   });
 
   it("round-trips STS AssumeRole", async () => {
-    const capture = createCapture();
+    const capture = createTransport();
     const client = new STSClient(clientConfig(capture));
     const output = {
       Credentials: { AccessKeyId: "ASIA1", SecretAccessKey: "s+/=", SessionToken: "tok", Expiration: new Date("2030-01-01T00:00:00Z") },

@@ -25,7 +25,7 @@ import {
   writeHttpBindings,
 } from "../../src/protocol/rest-binding.ts";
 import { AwsError } from "../../src/shared/aws-error.ts";
-import { clientConfig, createTransport, lastRequest, withoutMetadata } from "./json-sdk-harness.ts";
+import { clientConfig, createTransport, lastRequest, withoutMetadata } from "./sdk-harness.ts";
 
 const registry = new ModelRegistry();
 const s3 = registry.get("s3");

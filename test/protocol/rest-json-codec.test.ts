@@ -17,7 +17,8 @@ import type { HttpRequest } from "../../src/protocol/http-types.ts";
 import { ModelRegistry } from "../../src/protocol/model-registry.ts";
 import { restJson1Codec } from "../../src/protocol/rest-json-codec.ts";
 import { AwsError, notImplemented } from "../../src/shared/aws-error.ts";
-import { answerWith, clientConfig, createTransport, lastRequest, sdkError, withoutMetadata } from "./json-sdk-harness.ts";
+import { sdkFailure } from "../support/assertions.ts";
+import { answerWith, clientConfig, createTransport, lastRequest, withoutMetadata } from "./sdk-harness.ts";
 
 const registry = new ModelRegistry();
 const lambda = registry.get("lambda");
@@ -287,7 +288,7 @@ describe("restJson1 codec: errors the SDKs read", () => {
     assert.equal(response.headers["x-amzn-ErrorType"], "ResourceNotFoundException");
     assert.deepEqual(JSON.parse(String(response.body)), { Type: "User", Message: error.message });
     transport.respond = () => response;
-    const thrown = await sdkError(() => client.send(new GetFunctionCommand({ FunctionName: "f" })));
+    const thrown = await sdkFailure(client.send(new GetFunctionCommand({ FunctionName: "f" })));
     assert.equal(thrown.name, "ResourceNotFoundException");
     assert.equal(thrown.message, error.message);
     assert.equal(thrown.Type, "User");
@@ -302,7 +303,7 @@ describe("restJson1 codec: errors the SDKs read", () => {
     assert.equal(response.headers["Retry-After"], "3");
     assert.deepEqual(JSON.parse(String(response.body)), { Type: "User", message: "Rate exceeded", Reason: "ConcurrentInvocationLimitExceeded" });
     transport.respond = () => response;
-    const thrown = await sdkError(() => client.send(new InvokeCommand({ FunctionName: "f" })));
+    const thrown = await sdkFailure(client.send(new InvokeCommand({ FunctionName: "f" })));
     assert.equal(thrown.name, "TooManyRequestsException");
     assert.equal(thrown.retryAfterSeconds, "3");
     assert.equal(thrown.Reason, "ConcurrentInvocationLimitExceeded");
@@ -319,19 +320,19 @@ describe("restJson1 codec: errors the SDKs read", () => {
       }
       throw new Error("expected a routing error");
     };
-    const unknown = await sdkError(() => client.send(new ListClustersCommand({})));
+    const unknown = await sdkFailure(client.send(new ListClustersCommand({})));
     assert.equal(unknown.name, "UnknownOperationException");
     assert.equal((unknown.$metadata as { httpStatusCode: number }).httpStatusCode, 404);
 
     transport.respond = () => restJson1Codec.serializeError(eks, "ListClusters", notImplemented("ListClusters"), "rid");
-    const missing = await sdkError(() => client.send(new ListClustersCommand({})));
+    const missing = await sdkFailure(client.send(new ListClustersCommand({})));
     assert.equal(missing.name, "NotImplemented");
     assert.match(missing.message, /ListClusters/);
     assert.equal((missing.$metadata as { httpStatusCode: number }).httpStatusCode, 501);
 
     transport.respond = () =>
       restJson1Codec.serializeError(eks, "DescribeCluster", new AwsError("ResourceNotFoundException", "No cluster found for name: dev.", { fields: { clusterName: "dev" } }), "rid");
-    const notFound = await sdkError(() => client.send(new DescribeClusterCommand({ name: "dev" })));
+    const notFound = await sdkFailure(client.send(new DescribeClusterCommand({ name: "dev" })));
     assert.equal(notFound.name, "ResourceNotFoundException");
     assert.equal(notFound.clusterName, "dev");
     assert.equal((notFound.$metadata as { httpStatusCode: number }).httpStatusCode, 404);

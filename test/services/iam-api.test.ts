@@ -29,6 +29,7 @@ import {
   RemoveRoleFromInstanceProfileCommand,
   paginateListRoles,
 } from "@aws-sdk/client-iam";
+import { sdkFailure } from "../support/assertions.ts";
 import { cliEnv, clientConfig, startStratus, tempDataDir, type RunningStratus } from "../support/server.ts";
 
 const run = promisify(execFile);
@@ -39,21 +40,6 @@ const TRUST = JSON.stringify({
 });
 const POLICY = JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "s3:ListBucket", Resource: "*" }] });
 const LAMBDA_BASIC = "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole";
-
-interface SdkFailure {
-  name: string;
-  message: string;
-  $metadata: { httpStatusCode?: number };
-}
-
-async function sdkFailure(promise: Promise<unknown>): Promise<SdkFailure> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as SdkFailure;
-  }
-  throw new Error("expected the call to fail");
-}
 
 let server: RunningStratus;
 let iam: IAMClient;

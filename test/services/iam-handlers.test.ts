@@ -9,6 +9,7 @@ import { iamService } from "../../src/services/iam/index.ts";
 import { accountForAccessKey } from "../../src/services/sts/credentials.ts";
 import { RecordDatabase } from "../../src/state/database.ts";
 import { StateStore } from "../../src/state/state-store.ts";
+import { rejectsWithAwsError as rejects } from "../support/assertions.ts";
 import { caller, makeContext } from "./handler-context.ts";
 
 const call = caller<IamOperations>(iamService);
@@ -20,19 +21,6 @@ const TRUST = JSON.stringify({
 });
 const POLICY = JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "s3:GetObject", Resource: "*" }] });
 const LAMBDA_BASIC = "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole";
-
-/** Expects the handler to throw IAM's error: code, HTTP status and (when given) the exact message. */
-async function rejects(promise: Promise<unknown>, code: string, status: number, message?: string | RegExp): Promise<void> {
-  await assert.rejects(promise, (error: unknown) => {
-    assert.ok(error instanceof Error);
-    const failure = error as Error & { code?: string; status?: number };
-    assert.equal(failure.code, code, failure.message);
-    assert.equal(failure.status, status);
-    if (typeof message === "string") assert.equal(failure.message, message);
-    else if (message) assert.match(failure.message, message);
-    return true;
-  });
-}
 
 describe("IAM roles", () => {
   it("creates a role as IAM does: AROA id, ARN with path, encoded trust policy, defaults", async () => {

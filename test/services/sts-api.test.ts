@@ -5,26 +5,12 @@ import { after, before, describe, it } from "node:test";
 import { promisify } from "node:util";
 import { CreateAccessKeyCommand, CreateRoleCommand, CreateUserCommand, GetRoleCommand, IAMClient } from "@aws-sdk/client-iam";
 import { AssumeRoleCommand, GetAccessKeyInfoCommand, GetCallerIdentityCommand, GetSessionTokenCommand, STSClient } from "@aws-sdk/client-sts";
+import { sdkFailure } from "../support/assertions.ts";
 import { cliEnv, clientConfig, startStratus, type RunningStratus } from "../support/server.ts";
 
 const run = promisify(execFile);
 
 const TRUST = JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { AWS: "*" }, Action: "sts:AssumeRole" }] });
-
-interface SdkFailure {
-  name: string;
-  message: string;
-  $metadata: { httpStatusCode?: number };
-}
-
-async function sdkFailure(promise: Promise<unknown>): Promise<SdkFailure> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as SdkFailure;
-  }
-  throw new Error("expected the call to fail");
-}
 
 interface Credentials {
   AccessKeyId?: string | undefined;

@@ -7,23 +7,13 @@ import { iamService } from "../../src/services/iam/index.ts";
 import { accountForAccessKey } from "../../src/services/sts/credentials.ts";
 import { stsService } from "../../src/services/sts/index.ts";
 import { StateStore } from "../../src/state/state-store.ts";
+import { rejectsWithAwsError as rejects } from "../support/assertions.ts";
 import { caller, makeContext } from "./handler-context.ts";
 
 const sts = caller<StsOperations>(stsService);
 const iam = caller<IamOperations>(iamService);
 
 const TRUST = JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { AWS: "*" }, Action: "sts:AssumeRole" }] });
-
-async function rejects(promise: Promise<unknown>, code: string, status: number, message?: string | RegExp): Promise<void> {
-  await assert.rejects(promise, (error: unknown) => {
-    const failure = error as Error & { code?: string; status?: number };
-    assert.equal(failure.code, code, failure.message);
-    assert.equal(failure.status, status);
-    if (typeof message === "string") assert.equal(failure.message, message);
-    else if (message) assert.match(failure.message, message);
-    return true;
-  });
-}
 
 /** A store with role `deployer` (path /ci/) in `account`, and contexts for the root caller of it. */
 async function setup(account = "123456789012") {

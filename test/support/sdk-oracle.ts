@@ -12,7 +12,7 @@ type ClientClass = new (config: Record<string, unknown>) => SdkClient;
 type CommandClass = new (input: Record<string, unknown>) => object;
 
 /** The part of a Smithy HttpRequest the handler reads. */
-interface SdkRequest {
+export interface SdkRequest {
   method: string;
   path: string;
   hostname?: string;
@@ -40,7 +40,7 @@ const isFunction = <T>(value: unknown): value is T => typeof value === "function
 const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === "object" && value !== null;
 
 /** What the SDK's Node handler would make of the response: lower-cased header names, the body as a stream. */
-function sdkResponse(response: HttpResponse): SdkHttpResponse {
+export function sdkResponse(response: HttpResponse): SdkHttpResponse {
   const body = typeof response.body === "string" ? Buffer.from(response.body, "utf8") : response.body;
   return new SdkHttpResponse({ statusCode: response.status, headers: lowerCaseHeaders(response.headers), body: Readable.from([body]) });
 }

@@ -1,6 +1,7 @@
 /** IAM's stored records (one global scope per account) and the lookups every handler family shares. */
 import { GLOBAL_REGION, type Scope, type Table } from "../../state/state-store.ts";
 import type { RequestContext } from "../service-types.ts";
+import { uniqueId } from "../shared-ids.ts";
 import { instanceProfileNotFound, roleNotFound, userNotFound } from "./errors.ts";
 
 export interface TagRecord {
@@ -118,6 +119,11 @@ export const putUser = (ctx: RequestContext, user: UserRecord): UserRecord => us
 export const nowIso = (): string => new Date(Math.floor(Date.now() / 1000) * 1000).toISOString();
 
 export const iamArn = (account: string, kind: string, path: string, name: string): string => `arn:aws:iam::${account}:${kind}${path}${name}`;
+
+/** A new role record: a fresh AROA id, the ARN for its path and name, created now; the other fields as given. */
+export function newRole(ctx: RequestContext, name: string, path: string, fields: Omit<RoleRecord, "RoleName" | "RoleId" | "Arn" | "Path" | "CreateDate">): RoleRecord {
+  return { RoleName: name, RoleId: uniqueId("AROA"), Arn: iamArn(ctx.account, "role", path, name), Path: path, CreateDate: nowIso(), ...fields };
+}
 
 /** How many roles and users use each policy ARN, as a permissions policy and as a boundary (AttachmentCount, PermissionsBoundaryUsageCount). */
 export interface PolicyUsage {

@@ -1,11 +1,10 @@
 /** IAM roles: create, read, list, update, delete (with IAM's delete conflicts), tags and permissions boundaries. */
 import type { IamOperations } from "../../../generated/iam.ts";
 import type { HandlerTable } from "../../service-types.ts";
-import { uniqueId } from "../../shared-ids.ts";
 import { constraintViolation, deleteConflict, entityAlreadyExists } from "../errors.ts";
 import { paginate, sortByKey } from "../paging.ts";
 import { checkBoundary, clearBoundary, pageFields, ROLE, setBoundary } from "../principal-policies.ts";
-import { iamArn, iamScope, instanceProfileTable, nameKey, putRole, requireRole, roleTable, type RoleRecord, nowIso } from "../state.ts";
+import { iamScope, instanceProfileTable, nameKey, newRole, putRole, requireRole, roleTable, type RoleRecord } from "../state.ts";
 import { checkTags, mergeTags, removeTags, tagPage } from "../tags.ts";
 import { checkDescription, checkName, checkPath, checkPathPrefix, checkPolicyDocument, checkPolicySize, requireString } from "../validate.ts";
 import { roleView } from "../views.ts";
@@ -40,12 +39,7 @@ export const roleHandlers: HandlerTable<IamOperations> = {
     const tags = checkTags(input.Tags);
     const boundary = input.PermissionsBoundary === undefined ? undefined : checkBoundary(ctx, input.PermissionsBoundary);
     if (roleTable(ctx).has(iamScope(ctx), nameKey(name))) throw entityAlreadyExists(`Role with name ${name} already exists.`);
-    const role: RoleRecord = {
-      RoleName: name,
-      RoleId: uniqueId("AROA"),
-      Arn: iamArn(ctx.account, "role", path, name),
-      Path: path,
-      CreateDate: nowIso(),
+    const role = newRole(ctx, name, path, {
       AssumeRolePolicyDocument: document,
       MaxSessionDuration: maxSession,
       Tags: tags,
@@ -53,7 +47,7 @@ export const roleHandlers: HandlerTable<IamOperations> = {
       InlinePolicies: [],
       ...(description !== undefined ? { Description: description } : {}),
       ...(boundary !== undefined ? { PermissionsBoundary: boundary } : {}),
-    };
+    });
     putRole(ctx, role);
     return { Role: roleView(role, "create") };
   },

@@ -3,10 +3,9 @@ import { crypto } from "../../../shared/builtins.ts";
 import type { IamOperations } from "../../../generated/iam.ts";
 import { AwsError } from "../../../shared/aws-error.ts";
 import type { HandlerTable } from "../../service-types.ts";
-import { uniqueId } from "../../shared-ids.ts";
 import { awsManagedPolicy } from "../aws-managed.ts";
 import { invalidInput } from "../errors.ts";
-import { iamArn, iamScope, nameKey, putRole, requireRole, roleTable, type RoleRecord, nowIso } from "../state.ts";
+import { iamScope, nameKey, newRole, putRole, requireRole, roleTable, type RoleRecord } from "../state.ts";
 import { checkDescription, checkLength, requireString } from "../validate.ts";
 import { roleView } from "../views.ts";
 
@@ -62,12 +61,7 @@ export const serviceLinkedRoleHandlers: HandlerTable<IamOperations> = {
     const policyName = KNOWN[service]?.policy;
     const policy = policyName ? awsManagedPolicy(`arn:aws:iam::aws:policy/aws-service-role/${policyName}`) : undefined;
     const trust = { Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { Service: [service] }, Action: ["sts:AssumeRole"] }] };
-    const role: RoleRecord = {
-      RoleName: name,
-      RoleId: uniqueId("AROA"),
-      Arn: iamArn(ctx.account, "role", path, name),
-      Path: path,
-      CreateDate: nowIso(),
+    const role = newRole(ctx, name, path, {
       AssumeRolePolicyDocument: JSON.stringify(trust),
       MaxSessionDuration: 3600,
       Tags: [],
@@ -75,7 +69,7 @@ export const serviceLinkedRoleHandlers: HandlerTable<IamOperations> = {
       InlinePolicies: [],
       ServiceLinked: true,
       ...(description !== undefined ? { Description: description } : {}),
-    };
+    });
     putRole(ctx, role);
     return { Role: roleView(role, "create") };
   },
