@@ -76,3 +76,21 @@ for (const mode of MODES) {
     }
   });
 }
+
+describe("Lambda memory limit", () => {
+  it("kills an environment that exhausts its memory and answers Runtime.ExitError; the next call gets a new one", async () => {
+    const fx = await lambdaFixture();
+    try {
+      const hog = "const keep = []; exports.handler = async (e) => { if (e.hog) for (;;) keep.push(Buffer.alloc(16 * 1024 * 1024, 1)); return 'fine'; };";
+      await createActive(fx, { FunctionName: "hog", MemorySize: 128, Timeout: 10, Code: { ZipFile: codeZip(hog) } });
+      const result = await fx.lambda.send(new InvokeCommand({ FunctionName: "hog", Payload: Buffer.from('{"hog":true}') }));
+      assert.equal(result.FunctionError, "Unhandled");
+      const body = json(result.Payload) as { errorType: string; errorMessage: string };
+      assert.equal(body.errorType, "Runtime.ExitError");
+      assert.match(body.errorMessage, /Runtime exited with error: (signal: killed|exit status \d+)/);
+      assert.equal(json((await fx.lambda.send(new InvokeCommand({ FunctionName: "hog" }))).Payload), "fine");
+    } finally {
+      await fx.close();
+    }
+  });
+});
