@@ -103,7 +103,7 @@ describe("EC2 network: addresses, Elastic IPs and interfaces", () => {
     assert.equal(outside.name, "InvalidParameterValue");
     const reserved = await sdkFailure(ec2.send(new RunInstancesCommand({ ImageId: imageId, InstanceType: "t3.micro", MinCount: 1, MaxCount: 1, SubnetId: subnetId, PrivateIpAddress: "10.5.1.1" })));
     assert.equal(reserved.name, "InvalidParameterValue");
-    const chosen = (await ec2.send(new RunInstancesCommand({ ImageId: imageId, InstanceType: "t3.micro", MinCount: 1, MaxCount: 1, SubnetId: subnetId, PrivateIpAddress: "10.5.1.200", AssociatePublicIpAddress: undefined }))).Instances![0]!;
+    const chosen = (await ec2.send(new RunInstancesCommand({ ImageId: imageId, InstanceType: "t3.micro", MinCount: 1, MaxCount: 1, SubnetId: subnetId, PrivateIpAddress: "10.5.1.200" }))).Instances![0]!;
     assert.equal(chosen.PrivateIpAddress, "10.5.1.200");
     const [subnet] = (await ec2.send(new DescribeSubnetsCommand({ SubnetIds: [subnetId] }))).Subnets ?? [];
     assert.equal(subnet?.AvailableIpAddressCount, 251 - 4);

@@ -26,6 +26,7 @@ import {
   RunInstancesCommand,
   TerminateInstancesCommand,
   CreateNetworkInterfaceCommand,
+  CreateRouteTableCommand,
 } from "@aws-sdk/client-ec2";
 import { sdkFailure } from "../support/assertions.ts";
 import type { RunningStratus } from "../support/server.ts";
@@ -77,6 +78,18 @@ describe("EC2 network: DHCP options, CIDR blocks, endpoint services, ids and lau
     assert.deepEqual(primary.map((a) => a.CidrBlock), ["10.50.0.0/16"]);
     assert.equal((await sdkFailure(ec2.send(new DisassociateVpcCidrBlockCommand({ AssociationId: primary[0]!.AssociationId! })))).name, "OperationNotPermitted");
     await ec2.send(new DeleteVpcCommand({ VpcId: vpcId }));
+  });
+
+  it("answers a repeated ClientToken with the first result and refuses it with other parameters", async () => {
+    const vpcA = (await ec2.send(new CreateVpcCommand({ CidrBlock: "10.55.0.0/16" }))).Vpc!.VpcId!;
+    const vpcB = (await ec2.send(new CreateVpcCommand({ CidrBlock: "10.56.0.0/16" }))).Vpc!.VpcId!;
+    const first = (await ec2.send(new CreateRouteTableCommand({ VpcId: vpcA, ClientToken: "token-1" }))).RouteTable!;
+    const again = (await ec2.send(new CreateRouteTableCommand({ VpcId: vpcA, ClientToken: "token-1" }))).RouteTable!;
+    assert.equal(again.RouteTableId, first.RouteTableId);
+    const tables = (await ec2.send(new DescribeRouteTablesCommand({ Filters: [{ Name: "vpc-id", Values: [vpcA] }] }))).RouteTables ?? [];
+    assert.equal(tables.length, 2, "the main table and one created table");
+    const mismatch = await sdkFailure(ec2.send(new CreateRouteTableCommand({ VpcId: vpcB, ClientToken: "token-1" })));
+    assert.equal(mismatch.name, "IdempotentParameterMismatch");
   });
 
   it("lists endpoint services by type", async () => {

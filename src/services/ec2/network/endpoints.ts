@@ -15,6 +15,7 @@ import { awsPrefixListFor } from "./prefix-lists.ts";
 import { timestamp, type Net } from "./state.ts";
 import { defaultSecurityGroup } from "./vpc-setup.ts";
 import { networkFor, requireVpc } from "./vpcs.ts";
+import { idempotent } from "./idempotency.ts";
 
 /** The wire value is lower-case "available" (the SDK enum spells it "Available"). */
 const ENDPOINT_AVAILABLE = "available" as VpcEndpoint["State"];
@@ -74,7 +75,7 @@ function removeEnis(n: Net, eniIds: readonly string[]): void {
 }
 
 export const endpointHandlers: HandlerTable<Ec2Operations> = {
-  CreateVpcEndpoint: (input, ctx) => {
+  CreateVpcEndpoint: idempotent("CreateVpcEndpoint", (input, ctx) => {
     const n = networkFor(ctx);
     const vpc = requireVpc(n, input.VpcId);
     const service = serviceOf(ctx, input.ServiceName);
@@ -129,7 +130,8 @@ export const endpointHandlers: HandlerTable<Ec2Operations> = {
       return n.endpoints.put(id, endpoint);
     });
     return { VpcEndpoint: stored, ClientToken: input.ClientToken };
-  },
+  }),
+
 
   DescribeVpcEndpoints: (input, ctx) => {
     const n = networkFor(ctx);

@@ -11,6 +11,7 @@ import { allocatePrivateIp, privateDnsName, releasePrivateIp } from "./addressin
 import { attachEni, createEni, deleteEniRecord, describeEni, detachEni, enisOfInstance, requireEni, requireSubnet, resolveGroupIds, type StoredEni } from "./eni-model.ts";
 import { defaultSecurityGroup } from "./vpc-setup.ts";
 import { networkFor } from "./vpcs.ts";
+import { idempotent } from "./idempotency.ts";
 
 function findByAttachment(enis: readonly StoredEni[], attachmentId: string | undefined): StoredEni {
   const eni = enis.find((e) => e.Attachment?.AttachmentId === attachmentId);
@@ -19,7 +20,7 @@ function findByAttachment(enis: readonly StoredEni[], attachmentId: string | und
 }
 
 export const eniHandlers: HandlerTable<Ec2Operations> = {
-  CreateNetworkInterface: (input, ctx) => {
+  CreateNetworkInterface: idempotent("CreateNetworkInterface", (input, ctx) => {
     const n = networkFor(ctx);
     const subnet = requireSubnet(n, input.SubnetId ?? "");
     const vpcId = subnet.VpcId ?? "";
@@ -49,7 +50,8 @@ export const eniHandlers: HandlerTable<Ec2Operations> = {
       }),
     );
     return { NetworkInterface: describeEni(eni), ClientToken: input.ClientToken };
-  },
+  }),
+
 
   DescribeNetworkInterfaces: (input, ctx) => {
     const n = networkFor(ctx);

@@ -10,6 +10,7 @@ import { KIND, requireRecord, selectByIds } from "./lookup.ts";
 import type { Net } from "./state.ts";
 import { createInternetGateway, IGW_ATTACHED } from "./vpc-setup.ts";
 import { networkFor, requireVpc } from "./vpcs.ts";
+import { idempotent } from "./idempotency.ts";
 
 /** A route still pointing at the gateway blocks nothing on AWS (it turns blackhole); an attachment does. */
 function vpcHasPublicAddresses(n: Net, vpcId: string): boolean {
@@ -85,7 +86,7 @@ export const gatewayHandlers: HandlerTable<Ec2Operations> = {
     return { InternetGateways: page.items, NextToken: page.nextToken };
   },
 
-  CreateEgressOnlyInternetGateway: (input, ctx) => {
+  CreateEgressOnlyInternetGateway: idempotent("CreateEgressOnlyInternetGateway", (input, ctx) => {
     const n = networkFor(ctx);
     const vpc = requireVpc(n, input.VpcId);
     checkTagSpecificationTypes(input.TagSpecifications, ["egress-only-internet-gateway"]);
@@ -94,7 +95,8 @@ export const gatewayHandlers: HandlerTable<Ec2Operations> = {
     const id = newEc2Id("eigw");
     const gateway = n.eigws.put(id, { Attachments: [{ State: "attached", VpcId: vpc.VpcId }], EgressOnlyInternetGatewayId: id, Tags: tags });
     return { EgressOnlyInternetGateway: gateway, ClientToken: input.ClientToken };
-  },
+  }),
+
 
   DescribeEgressOnlyInternetGateways: (input, ctx) => {
     const n = networkFor(ctx);
@@ -113,7 +115,7 @@ export const gatewayHandlers: HandlerTable<Ec2Operations> = {
     return { ReturnCode: true };
   },
 
-  CreateCarrierGateway: (input, ctx) => {
+  CreateCarrierGateway: idempotent("CreateCarrierGateway", (input, ctx) => {
     const n = networkFor(ctx);
     const vpc = requireVpc(n, input.VpcId);
     checkTagSpecificationTypes(input.TagSpecifications, ["carrier-gateway"]);
@@ -122,7 +124,8 @@ export const gatewayHandlers: HandlerTable<Ec2Operations> = {
     const id = newEc2Id("cagw");
     const gateway = n.carrier.put(id, { CarrierGatewayId: id, VpcId: vpc.VpcId, State: "available", OwnerId: ctx.account, Tags: tags });
     return { CarrierGateway: gateway };
-  },
+  }),
+
 
   DescribeCarrierGateways: (input, ctx) => {
     const n = networkFor(ctx);

@@ -12,6 +12,7 @@ import { associateAddressRecord, disassociateAddressRecord, requireAddress } fro
 import { createEni, deleteEniRecord, eniOf, requireSubnet } from "./eni-model.ts";
 import { timestamp, type Net } from "./state.ts";
 import { networkFor } from "./vpcs.ts";
+import { idempotent } from "./idempotency.ts";
 
 const natNotFound = (id: string) => ec2Error("NatGatewayNotFound", `The Nat Gateway ${id} was not found`);
 
@@ -89,13 +90,14 @@ function createNat(ctx: RequestContext, n: Net, input: Ec2Operations["CreateNatG
 }
 
 export const natGatewayHandlers: HandlerTable<Ec2Operations> = {
-  CreateNatGateway: (input, ctx) => {
+  CreateNatGateway: idempotent("CreateNatGateway", (input, ctx) => {
     const n = networkFor(ctx);
     checkTagSpecificationTypes(input.TagSpecifications, ["natgateway"]);
     const tags = tagsFor(input.TagSpecifications, "natgateway");
     const nat = ctx.state.transaction(() => createNat(ctx, n, input, tags));
     return { NatGateway: nat, ClientToken: input.ClientToken };
-  },
+  }),
+
 
   DescribeNatGateways: (input, ctx) => {
     const n = networkFor(ctx);

@@ -11,6 +11,7 @@ import { formatCidr, parseCidr } from "./cidr.ts";
 import { KIND, requireRecord, selectByIds } from "./lookup.ts";
 import type { Net } from "./state.ts";
 import { networkFor, requireVpc } from "./vpcs.ts";
+import { idempotent } from "./idempotency.ts";
 
 /** ACL entries report protocols by number ("6" for tcp, "-1" for all). */
 const ACL_PROTOCOLS: Record<string, string> = { tcp: "6", udp: "17", icmp: "1", icmpv6: "58", all: "-1" };
@@ -56,7 +57,7 @@ function requireAcl(n: Net, id: string | undefined): NetworkAcl {
 }
 
 export const networkAclHandlers: HandlerTable<Ec2Operations> = {
-  CreateNetworkAcl: (input, ctx) => {
+  CreateNetworkAcl: idempotent("CreateNetworkAcl", (input, ctx) => {
     const n = networkFor(ctx);
     const vpc = requireVpc(n, input.VpcId);
     checkTagSpecificationTypes(input.TagSpecifications, ["network-acl"]);
@@ -78,7 +79,8 @@ export const networkAclHandlers: HandlerTable<Ec2Operations> = {
     };
     n.acls.put(id, acl);
     return { NetworkAcl: acl, ClientToken: input.ClientToken };
-  },
+  }),
+
 
   DescribeNetworkAcls: (input, ctx) => {
     const n = networkFor(ctx);

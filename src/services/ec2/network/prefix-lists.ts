@@ -11,6 +11,7 @@ import { checkTagSpecificationTypes, tagsFor } from "../shared/tags.ts";
 import { formatCidr, parseCidr } from "./cidr.ts";
 import type { Net, StoredPrefixList } from "./state.ts";
 import { networkFor } from "./vpcs.ts";
+import { idempotent } from "./idempotency.ts";
 
 /** The gateway-endpoint services AWS publishes prefix lists for, with us-east-1's published ids and ranges. */
 const AWS_SERVICES: Record<string, { usEast1Id: string; cidrs: string[] }> = {
@@ -74,7 +75,7 @@ function ownList(ctx: RequestContext, n: Net, id: string | undefined): HistoryLi
 }
 
 export const prefixListHandlers: HandlerTable<Ec2Operations> = {
-  CreateManagedPrefixList: (input, ctx) => {
+  CreateManagedPrefixList: idempotent("CreateManagedPrefixList", (input, ctx) => {
     const n = networkFor(ctx);
     const entries = validEntries(input.Entries ?? []);
     const maxEntries = input.MaxEntries ?? 0;
@@ -100,7 +101,8 @@ export const prefixListHandlers: HandlerTable<Ec2Operations> = {
     };
     n.prefixLists.put(id, list);
     return { PrefixList: listView(list) };
-  },
+  }),
+
 
   DescribeManagedPrefixLists: (input, ctx) => {
     const n = networkFor(ctx);

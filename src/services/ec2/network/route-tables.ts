@@ -13,6 +13,7 @@ import { requirePrefixList } from "./prefix-lists.ts";
 import type { Net } from "./state.ts";
 import { requireSubnetRecord } from "./subnets.ts";
 import { networkFor, requireVpc } from "./vpcs.ts";
+import { idempotent } from "./idempotency.ts";
 
 type RouteTarget = Pick<Route, "GatewayId" | "NatGatewayId" | "NetworkInterfaceId" | "InstanceId" | "CarrierGatewayId" | "EgressOnlyInternetGatewayId" | "VpcPeeringConnectionId" | "TransitGatewayId" | "LocalGatewayId" | "CoreNetworkArn">;
 
@@ -122,7 +123,7 @@ function findAssociation(n: Net, associationId: string | undefined): { table: Ro
 }
 
 export const routeTableHandlers: HandlerTable<Ec2Operations> = {
-  CreateRouteTable: (input, ctx) => {
+  CreateRouteTable: idempotent("CreateRouteTable", (input, ctx) => {
     const n = networkFor(ctx);
     const vpc = requireVpc(n, input.VpcId);
     checkTagSpecificationTypes(input.TagSpecifications, ["route-table"]);
@@ -140,7 +141,8 @@ export const routeTableHandlers: HandlerTable<Ec2Operations> = {
     };
     n.routeTables.put(id, table);
     return { RouteTable: table, ClientToken: input.ClientToken };
-  },
+  }),
+
 
   DescribeRouteTables: (input, ctx) => {
     const n = networkFor(ctx);
