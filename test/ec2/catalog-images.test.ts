@@ -9,7 +9,9 @@ import {
   DescribeImageAttributeCommand,
   DescribeImagesCommand,
   DescribeSnapshotsCommand,
+  DisableImageDeprecationCommand,
   EC2Client,
+  EnableImageDeprecationCommand,
   ModifyImageAttributeCommand,
   RegisterImageCommand,
   ResetImageAttributeCommand,
@@ -163,6 +165,13 @@ describe("own images", () => {
       await ec2.send(new ModifyImageAttributeCommand({ ImageId: imageId, Description: { Value: "new description" } }));
       const description = await ec2.send(new DescribeImageAttributeCommand({ ImageId: imageId, Attribute: "description" }));
       assert.equal(description.Description?.Value, "new description");
+      const soon = new Date(Date.now() + 86_400_000);
+      await ec2.send(new EnableImageDeprecationCommand({ ImageId: imageId, DeprecateAt: soon }));
+      const deprecating = (await ec2.send(new DescribeImagesCommand({ ImageIds: [imageId] }))).Images?.[0];
+      assert.equal(deprecating?.DeprecationTime?.slice(0, 13), soon.toISOString().slice(0, 13));
+      assert.equal((await errorOf(ec2.send(new EnableImageDeprecationCommand({ ImageId: imageId, DeprecateAt: new Date(Date.now() - 86_400_000) })))).name, "InvalidParameterValue");
+      await ec2.send(new DisableImageDeprecationCommand({ ImageId: imageId }));
+      assert.equal((await ec2.send(new DescribeImagesCommand({ ImageIds: [imageId] }))).Images?.[0]?.DeprecationTime, undefined);
     } finally {
       other.destroy();
     }

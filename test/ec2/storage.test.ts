@@ -11,7 +11,13 @@ import {
   DescribeVolumesModificationsCommand,
   DescribeVolumeStatusCommand,
   DetachVolumeCommand,
+  DisableEbsEncryptionByDefaultCommand,
   EC2Client,
+  EnableEbsEncryptionByDefaultCommand,
+  GetEbsDefaultKmsKeyIdCommand,
+  GetEbsEncryptionByDefaultCommand,
+  ModifyEbsDefaultKmsKeyIdCommand,
+  ResetEbsDefaultKmsKeyIdCommand,
   ModifyVolumeAttributeCommand,
   ModifyVolumeCommand,
   RunInstancesCommand,
@@ -218,5 +224,26 @@ describe("modifications, status and attributes", () => {
     await ec2.send(new ModifyVolumeAttributeCommand({ VolumeId: id, AutoEnableIO: { Value: true } }));
     const attr = await ec2.send(new DescribeVolumeAttributeCommand({ VolumeId: id, Attribute: "autoEnableIO" }));
     assert.equal(attr.AutoEnableIO?.Value, true);
+  });
+});
+
+describe("encryption by default", () => {
+  it("encrypts new volumes with the account's default key once enabled", async () => {
+    assert.equal((await ec2.send(new GetEbsEncryptionByDefaultCommand({}))).EbsEncryptionByDefault, false);
+    assert.equal((await ec2.send(new GetEbsDefaultKmsKeyIdCommand({}))).KmsKeyId, "alias/aws/ebs");
+    await ec2.send(new EnableEbsEncryptionByDefaultCommand({}));
+    const managed = await ec2.send(new CreateVolumeCommand({ AvailabilityZone: "us-east-1a", Size: 1, Encrypted: false }));
+    assert.equal(managed.Encrypted, true);
+    assert.match(managed.KmsKeyId ?? "", /^arn:aws:kms:us-east-1:000000000000:key\/[0-9a-f-]{36}$/);
+    const key = "0b5a4e1c-2f3d-4e5f-8a9b-0c1d2e3f4a5b";
+    const modified = await ec2.send(new ModifyEbsDefaultKmsKeyIdCommand({ KmsKeyId: key }));
+    assert.equal(modified.KmsKeyId, `arn:aws:kms:us-east-1:000000000000:key/${key}`);
+    const custom = await ec2.send(new CreateVolumeCommand({ AvailabilityZone: "us-east-1a", Size: 1 }));
+    assert.equal(custom.KmsKeyId, modified.KmsKeyId);
+    await ec2.send(new ResetEbsDefaultKmsKeyIdCommand({}));
+    await ec2.send(new DisableEbsEncryptionByDefaultCommand({}));
+    const plain = await ec2.send(new CreateVolumeCommand({ AvailabilityZone: "us-east-1a", Size: 1 }));
+    assert.equal(plain.Encrypted, false);
+    assert.equal(plain.KmsKeyId, undefined);
   });
 });

@@ -189,6 +189,27 @@ export const imageHandlers: HandlerTable<Ec2Operations> = {
     return {};
   },
 
+  EnableImageDeprecation: (input, ctx) => {
+    const record = requireOwnImage(ctx, input.ImageId ?? "");
+    const raw: unknown = input.DeprecateAt;
+    const at = new Date(raw instanceof Date ? raw.getTime() : typeof raw === "number" ? raw : String(raw ?? ""));
+    if (Number.isNaN(at.getTime())) throw invalidParameterValue("The parameter DeprecateAt must be a valid timestamp.");
+    // EC2 rounds to the minute and refuses dates in the past.
+    at.setUTCSeconds(at.getUTCSeconds() >= 30 ? 60 : 0, 0);
+    if (at.getTime() < Date.now()) throw invalidParameterValue("The deprecation time must be in the future.");
+    checkDryRun(input);
+    imageTable(ctx).put(scopeOf(ctx), record.ImageId, { ...record, DeprecationTime: at.toISOString() });
+    return { Return: true };
+  },
+
+  DisableImageDeprecation: (input, ctx) => {
+    const record = requireOwnImage(ctx, input.ImageId ?? "");
+    checkDryRun(input);
+    const { DeprecationTime: _gone, ...rest } = record;
+    imageTable(ctx).put(scopeOf(ctx), record.ImageId, rest);
+    return { Return: true };
+  },
+
   ResetImageAttribute: (input, ctx) => {
     const record = requireOwnImage(ctx, input.ImageId ?? "");
     if (input.Attribute !== "launchPermission") throw invalidParameterValue(`Value (${String(input.Attribute)}) for parameter attribute is invalid. Only launchPermission can be reset.`);

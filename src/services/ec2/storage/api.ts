@@ -6,8 +6,9 @@ import { ec2Error } from "../shared/errors.ts";
 import { newEc2Id } from "../shared/ids.ts";
 import { scopeOf } from "../shared/scope.ts";
 import { validTags } from "../shared/tags.ts";
+import { volumeEncryption } from "./encryption.ts";
 import { findSnapshot, putSnapshot } from "./snapshot-store.ts";
-import { checkDeviceName, current, defaultEbsKey, listVolumes, resolveVolumeSpec, sameDevice, saveVolume, volumeTable, type VolumeRecord } from "./volume-store.ts";
+import { checkDeviceName, current, listVolumes, resolveVolumeSpec, sameDevice, saveVolume, volumeTable, type VolumeRecord } from "./volume-store.ts";
 
 export interface LaunchVolumesRequest {
   instanceId: string;
@@ -74,7 +75,7 @@ export function createLaunchVolumes(ctx: RequestContext, req: LaunchVolumesReque
       snapshot ? { id: snapshot.SnapshotId ?? "", size: snapshot.VolumeSize ?? 0 } : undefined,
       "InvalidBlockDeviceMapping",
     );
-    const encrypted = Boolean(ebs.Encrypted) || Boolean(snapshot?.Encrypted);
+    const encryption = volumeEncryption(ctx, { encrypted: ebs.Encrypted, kmsKeyId: ebs.KmsKeyId }, snapshot);
     const record: VolumeRecord = {
       VolumeId: newEc2Id("vol"),
       ...spec,
@@ -82,14 +83,13 @@ export function createLaunchVolumes(ctx: RequestContext, req: LaunchVolumesReque
       AvailabilityZone: req.availabilityZone,
       State: "in-use",
       CreateTime: now,
-      Encrypted: encrypted,
+      ...encryption,
       MultiAttachEnabled: false,
       AutoEnableIO: false,
       Tags: validTags(req.tags),
       Attachments: [{ InstanceId: req.instanceId, Device: entry.device, AttachTime: now, State: "attached", DeleteOnTermination: ebs.DeleteOnTermination ?? entry.root }],
     };
     if (zone?.ZoneId) record.AvailabilityZoneId = zone.ZoneId;
-    if (encrypted) record.KmsKeyId = ebs.KmsKeyId ?? snapshot?.KmsKeyId ?? defaultEbsKey(ctx);
     records.push(record);
   }
   for (const record of records) saveVolume(ctx, record);

@@ -1,6 +1,7 @@
 /** The storage family's handler table: EBS volumes, volume modifications and snapshots. */
 import type { Ec2Operations } from "../../../generated/ec2.ts";
 import type { HandlerTable } from "../../service-types.ts";
+import { encryptionHandlers } from "./encryption.ts";
 import { modificationHandlers } from "./modifications.ts";
 import { snapshotHandlers } from "./snapshots.ts";
 import { volumeHandlers } from "./volumes.ts";
@@ -9,4 +10,5 @@ export const storageHandlers: HandlerTable<Ec2Operations> = {
   ...volumeHandlers,
   ...modificationHandlers,
   ...snapshotHandlers,
+  ...encryptionHandlers,
 };

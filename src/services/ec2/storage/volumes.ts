@@ -13,9 +13,10 @@ import { scopeOf } from "../shared/scope.ts";
 import { checkTagSpecificationTypes, tagsFor } from "../shared/tags.ts";
 import { checkSnapshotId, findSnapshot, snapshotNotFound } from "./snapshot-store.ts";
 import {
-  attachmentView, checkDeviceName, defaultEbsKey, invalidZone, listVolumes,
+  attachmentView, checkDeviceName, invalidZone, listVolumes,
   requireVolume, resolveVolumeSpec, sameDevice, saveVolume, volumeTable, volumeView, type VolumeRecord,
 } from "./volume-store.ts";
+import { volumeEncryption } from "./encryption.ts";
 import { volumeTransitionMs } from "./timings.ts";
 
 /** The zone a request names by name or id, which must exist and be usable (opted in) for the account. */
@@ -79,12 +80,9 @@ export const volumeHandlers: HandlerTable<Ec2Operations> = {
     if (input.KmsKeyId && !input.Encrypted && !snapshot?.Encrypted) {
       throw ec2Error("InvalidParameterDependency", "The parameter KmsKeyId requires the parameter Encrypted to be set.");
     }
-    if (snapshot?.Encrypted && input.Encrypted === false) {
-      throw invalidParameterValue("Volumes created from encrypted snapshots are always encrypted.");
-    }
     checkDryRun(input);
     const now = Date.now();
-    const encrypted = Boolean(input.Encrypted) || Boolean(snapshot?.Encrypted);
+    const encryption = volumeEncryption(ctx, { encrypted: input.Encrypted, kmsKeyId: input.KmsKeyId }, snapshot);
     const record: VolumeRecord = {
       VolumeId: newEc2Id("vol"),
       ...spec,
@@ -92,7 +90,7 @@ export const volumeHandlers: HandlerTable<Ec2Operations> = {
       AvailabilityZone: zone.name,
       State: "creating",
       CreateTime: new Date(now).toISOString(),
-      Encrypted: encrypted,
+      ...encryption,
       MultiAttachEnabled: Boolean(input.MultiAttachEnabled),
       AutoEnableIO: false,
       Tags: tags,
@@ -100,7 +98,6 @@ export const volumeHandlers: HandlerTable<Ec2Operations> = {
       ReadyAt: now + volumeTransitionMs(),
     };
     if (zone.id) record.AvailabilityZoneId = zone.id;
-    if (encrypted) record.KmsKeyId = input.KmsKeyId ?? snapshot?.KmsKeyId ?? defaultEbsKey(ctx);
     saveVolume(ctx, record);
     return volumeView(record);
   },
