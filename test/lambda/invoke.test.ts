@@ -33,6 +33,8 @@ describe("Lambda Invoke (node)", () => {
       Handler: "src/app.main",
       Code: { ZipFile: zipOf({ "package.json": '{"type":"module"}', "src/app.js": "import { helper } from './lib.js'; export async function main() { return helper(); }", "src/lib.js": "export const helper = () => 'from lib';" }) },
     });
+    await createActive(fx, { FunctionName: "esm-tla", Code: { ZipFile: codeZip("const config = await Promise.resolve({ ready: true });\nexport const handler = async () => config;", "index.mjs") } });
+    assert.deepEqual(json((await invoke("esm-tla")).Payload), { ready: true });
     const cjs = await invoke("cjs", { x: 21 });
     assert.equal(cjs.StatusCode, 200);
     assert.equal(cjs.ExecutedVersion, "$LATEST");

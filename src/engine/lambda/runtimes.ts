@@ -46,7 +46,7 @@ export function runtimeLaunch(spec: FunctionSpec, codeDir: string, optDir: strin
     return {
       ...common,
       marksEnd: true,
-      command: (_task, runtimeRoot) => [process.execPath, `--max-old-space-size=${heap}`, join(runtimeRoot, "nodejs", "bootstrap.mjs")],
+      command: (_task, runtimeRoot) => [process.execPath, `--max-old-space-size=${heap}`, join(runtimeRoot, "nodejs", "bootstrap.cjs")],
       environment: (taskRoot, runtimeRoot, optRoot) => ({
         ...baseEnvironment(spec, credentials, taskRoot, runtimeRoot),
         NODE_PATH: [optRoot ? `${optRoot}/nodejs/node_modules` : "", taskRoot].filter(Boolean).join(":"),

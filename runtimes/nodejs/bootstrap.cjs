@@ -1,9 +1,11 @@
 // Stratus's runtime client for nodejs functions: loads the handler (CommonJS or ES module) and serves the Lambda Runtime API loop.
-import http from "node:http";
-import { existsSync } from "node:fs";
-import { join } from "node:path";
-import { pathToFileURL } from "node:url";
-import { format } from "node:util";
+// CommonJS on purpose: an ES module entry point costs node ~2x its start-up time.
+"use strict";
+const http = require("node:http");
+const { existsSync } = require("node:fs");
+const { join } = require("node:path");
+const { pathToFileURL } = require("node:url");
+const { format } = require("node:util");
 
 const api = process.env.AWS_LAMBDA_RUNTIME_API ?? "";
 const [apiHost, apiPort] = api.split(":");
@@ -79,7 +81,13 @@ async function loadHandler() {
   if (!file) return initError("Runtime.ImportModuleError", new Error(`Error: Cannot find module '${modulePath}'\nRequire stack:\n- /var/runtime/index.mjs`));
   let mod;
   try {
-    mod = await import(pathToFileURL(file).href);
+    try {
+      // require() loads CommonJS and (Node 22.12+) synchronous ES modules without starting the async ESM loader.
+      mod = require(file);
+    } catch (error) {
+      if (!["ERR_REQUIRE_ESM", "ERR_REQUIRE_ASYNC_MODULE"].includes(error?.code)) throw error;
+      mod = await import(pathToFileURL(file).href);
+    }
   } catch (error) {
     if (error instanceof SyntaxError) return initError("Runtime.UserCodeSyntaxError", error);
     return initError("Runtime.ImportModuleError", error);

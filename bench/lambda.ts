@@ -1,0 +1,119 @@
+/** `node bench/lambda.ts`: Lambda cold start and warm invoke latency through the SDK, against the floor of spawning `node -e 0`; throughput at concurrency 50. */
+import { spawnSync } from "node:child_process";
+import { readFileSync, readdirSync } from "node:fs";
+import { CreateFunctionCommand, InvokeCommand, LambdaClient, waitUntilFunctionActiveV2 } from "@aws-sdk/client-lambda";
+import { CreateRoleCommand, IAMClient } from "@aws-sdk/client-iam";
+import { clientConfig, startStratus } from "../test/support/server.ts";
+import { makeZip } from "../test/support/zip-writer.ts";
+import { TRUST } from "../test/lambda/support.ts";
+
+const RUNS = Number(process.env.BENCH_LAMBDA_RUNS ?? 20);
+const WARM = Number(process.env.BENCH_LAMBDA_WARM ?? 300);
+const CONCURRENCY = Number(process.env.BENCH_LAMBDA_CONCURRENCY ?? 50);
+const TOTAL = Number(process.env.BENCH_LAMBDA_TOTAL ?? 1000);
+
+const percentile = (values: number[], p: number): number => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
+};
+const fmt = (value: number, digits = 1): string => value.toFixed(digits);
+
+/** The floor: a bare node start with a clean environment, as functions get. */
+function nodeFloor(): number[] {
+  const times: number[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    const started = performance.now();
+    spawnSync(process.execPath, ["-e", "0"], { env: {} });
+    times.push(performance.now() - started);
+  }
+  return times;
+}
+
+/** Resident memory of the processes under a parent (the environments), in MB. */
+function childRssMb(parent: number): number[] {
+  const out: number[] = [];
+  for (const entry of readdirSync("/proc").filter((e) => /^\d+$/.test(e))) {
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+      if (Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]) !== parent) continue;
+      const tree = [Number(entry)];
+      let rss = 0;
+      while (tree.length) {
+        const pid = tree.pop() ?? 0;
+        const status = readFileSync(`/proc/${pid}/status`, "utf8");
+        rss += Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
+        tree.push(...readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8").split(" ").filter(Boolean).map(Number));
+      }
+      out.push(rss);
+    } catch {
+      // exited meanwhile
+    }
+  }
+  return out;
+}
+
+export async function runLambdaBench(): Promise<void> {
+  const server = await startStratus({ env: { STRATUS_LAMBDA_CONCURRENCY: String(Math.max(1000, CONCURRENCY * 2)), STRATUS_LAMBDA_TRANSITION_MS: "0" } });
+  const config = clientConfig(server.endpoint);
+  const iam = new IAMClient(config);
+  const lambda = new LambdaClient({ ...config, requestHandler: { httpAgent: { keepAlive: true, maxSockets: CONCURRENCY } } });
+  try {
+    const { Role } = await iam.send(new CreateRoleCommand({ RoleName: "bench", AssumeRolePolicyDocument: TRUST }));
+    const zip = makeZip({ "index.js": "exports.handler = async (event) => ({ hello: event.name ?? 'world' });" });
+    await lambda.send(new CreateFunctionCommand({ FunctionName: "hello", Runtime: "nodejs22.x", Handler: "index.handler", Role: Role?.Arn ?? "", Code: { ZipFile: zip } }));
+    await waitUntilFunctionActiveV2({ client: lambda, maxWaitTime: 10 }, { FunctionName: "hello" });
+    const invoke = async (): Promise<number> => {
+      const started = performance.now();
+      const result = await lambda.send(new InvokeCommand({ FunctionName: "hello", Payload: Buffer.from('{"name":"bench"}') }));
+      if (result.FunctionError) throw new Error(Buffer.from(result.Payload ?? []).toString());
+      return performance.now() - started;
+    };
+    const floor = nodeFloor();
+    const cold: number[] = [];
+    for (let i = 0; i < RUNS; i++) {
+      await fetch(`${server.endpoint}/_stratus/lambda/reset-environments`, { method: "POST" });
+      cold.push(await invoke());
+    }
+    for (let i = 0; i < 20; i++) await invoke();
+    const warm: number[] = [];
+    for (let i = 0; i < WARM; i++) warm.push(await invoke());
+
+    // Throughput: TOTAL invocations from CONCURRENCY closed loops (environments scale up to CONCURRENCY).
+    let remaining = TOTAL;
+    let errors = 0;
+    const messages = new Set<string>();
+    const latencies: number[] = [];
+    const started = performance.now();
+    await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
+      while (remaining-- > 0) {
+        try {
+          latencies.push(await invoke());
+        } catch (error) {
+          errors++;
+          messages.add(error instanceof Error ? `${error.name}: ${error.message}`.slice(0, 200) : String(error));
+        }
+      }
+    }));
+    const seconds = (performance.now() - started) / 1000;
+    const envRss = childRssMb(server.process.pid ?? 0);
+
+    console.log(`Lambda (node hello handler through @aws-sdk/client-lambda; ${RUNS} cold starts, ${WARM} warm invokes)`);
+    const rows: Array<[string, string, string]> = [
+      ["floor: spawn `node -e 0` (p50)", `${fmt(percentile(floor, 50))} ms`, ""],
+      ["cold start invoke (p50 / p99)", `${fmt(percentile(cold, 50))} / ${fmt(percentile(cold, 99))} ms`, "≤ 80 ms"],
+      ["cold start minus floor (p50)", `${fmt(percentile(cold, 50) - percentile(floor, 50))} ms`, ""],
+      ["warm invoke (p50 / p99)", `${fmt(percentile(warm, 50), 2)} / ${fmt(percentile(warm, 99), 2)} ms`, "≤ 2 ms p50"],
+      [`${TOTAL} invokes at concurrency ${CONCURRENCY}`, `${fmt(TOTAL / seconds, 0)}/s, p50 ${fmt(percentile(latencies, 50))} ms, p99 ${fmt(percentile(latencies, 99))} ms, ${errors} errors`, "no errors"],
+      ["memory per warm environment (RSS, median)", `${fmt(percentile(envRss, 50))} MB over ${envRss.length} environments`, ""],
+    ];
+    const widths = [0, 1, 2].map((i) => Math.max(...rows.map((r) => r[i]?.length ?? 0)));
+    for (const row of rows) console.log(row.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join("  "));
+    for (const message of messages) console.log(`  error: ${message}`);
+  } finally {
+    iam.destroy();
+    lambda.destroy();
+    await server.stop();
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) await runLambdaBench();
