@@ -127,6 +127,12 @@ describe("GetLogEvents", () => {
     // Two batches arriving out of time order: the odd events first, then the even ones.
     await put("paging", Array.from({ length: count }, (_, i) => i).filter((i) => i % 2 === 1).map((i) => ({ timestamp: base + i * 10, message: `e${i}` })));
     await put("paging", Array.from({ length: count }, (_, i) => i).filter((i) => i % 2 === 0).map((i) => ({ timestamp: base + i * 10, message: `e${i}` })));
+    // The usual case: batches in time order (read lazily), some sharing a timestamp across the batch boundary.
+    await logs.send(new CreateLogStreamCommand({ logGroupName: "paging", logStreamName: "ordered" }));
+    for (let start = 0; start < count; start += 4) {
+      const events = Array.from({ length: Math.min(4, count - start) }, (_, k) => start + k).map((i) => ({ timestamp: base + Math.floor(i / 2) * 10, message: `e${i}` }));
+      await put("paging", events, "ordered");
+    }
   });
   const all = (): string[] => Array.from({ length: count }, (_, i) => `e${i}`);
 
@@ -197,6 +203,31 @@ describe("GetLogEvents", () => {
     assert.deepEqual(
       more.events?.map((event) => event.message),
       ["late"],
+    );
+  });
+
+  it("pages both ways over batches that arrived in time order", async () => {
+    const forward: string[] = [];
+    let token: string | undefined;
+    for (let pages = 0; pages < 10; pages++) {
+      const page = await logs.send(new GetLogEventsCommand({ logGroupName: "paging", logStreamName: "ordered", startFromHead: true, limit: 3, ...(token ? { nextToken: token } : {}) }));
+      if (page.nextForwardToken === token) break;
+      forward.push(...(page.events ?? []).map((event) => event.message ?? ""));
+      token = page.nextForwardToken;
+    }
+    assert.deepEqual(forward, all());
+    const backward: string[][] = [];
+    let back: string | undefined;
+    for (let pages = 0; pages < 10; pages++) {
+      const page = await logs.send(new GetLogEventsCommand({ logGroupName: "paging", logStreamName: "ordered", limit: 6, ...(back ? { nextToken: back } : {}) }));
+      if (page.nextBackwardToken === back) break;
+      backward.unshift((page.events ?? []).map((event) => event.message ?? ""));
+      back = page.nextBackwardToken;
+    }
+    assert.deepEqual(backward.flat(), all());
+    assert.deepEqual(
+      backward.map((page) => page.length),
+      [1, 6, 6, 6, 6],
     );
   });
 

@@ -4,7 +4,7 @@ import type { OutputLogEvent, RejectedLogEventsInfo } from "@aws-sdk/client-clou
 import type { Scope } from "../../../state/state-store.ts";
 import type { HandlerTable, RequestContext } from "../../service-types.ts";
 import { constraint, invalidParameter, invalidToken } from "../errors.ts";
-import { appendBatch, messageBytes, readStreamEvents, retentionCutoff, type StoredEvent } from "../event-store.ts";
+import { appendBatch, messageBytes, retentionCutoff, scanStream, type Position, type StoredEvent } from "../event-store.ts";
 import { requireGroup, requireStream } from "../state.ts";
 import { checkGroupName, checkLimit, checkStreamName, resolveGroup } from "../validate.ts";
 import { sequenceToken } from "../views.ts";
@@ -23,13 +23,8 @@ const MAX_SPAN_MS = DAY_MS;
 /** GetLogEvents/FilterLogEvents answer at most 1 MB of messages per page. */
 export const MAX_PAGE_BYTES = 1_048_576;
 
-/** A position between events: (timestamp, sequence), written as digits like AWS's `f/…` and `b/…` tokens. */
-interface Position {
-  timestamp: number;
-  seq: number;
-}
+/** A position between events, (timestamp, sequence), written as digits like AWS's `f/…` and `b/…` tokens. */
 const positionDigits = (position: Position): string => `${String(position.timestamp).padStart(15, "0")}${String(position.seq).padStart(12, "0")}`;
-const before = (a: Position, b: Position): boolean => a.timestamp < b.timestamp || (a.timestamp === b.timestamp && a.seq < b.seq);
 const START: Position = { timestamp: 0, seq: 0 };
 
 function parseToken(token: string): { direction: "f" | "b"; position: Position } {
@@ -38,40 +33,17 @@ function parseToken(token: string): { direction: "f" | "b"; position: Position }
   return { direction: match[1] === "f" ? "f" : "b", position: { timestamp: Number(match[2]), seq: Number(match[3]) } };
 }
 
-/** Index of the first event not before `position`. */
-function lowerBound(events: StoredEvent[], position: Position): number {
-  let low = 0;
-  let high = events.length;
-  while (low < high) {
-    const mid = (low + high) >> 1;
-    const event = events[mid];
-    if (event && before(event, position)) low = mid + 1;
-    else high = mid;
-  }
-  return low;
-}
-
-/** Up to `limit` events (and 1 MB) from `start` forward, or ending just before `end` backward. */
-function takeForward(events: StoredEvent[], start: number, limit: number): StoredEvent[] {
+/** Up to `limit` events and about 1 MB of them (always at least one), in the order the scan yields them. */
+function take(events: Iterable<StoredEvent>, limit: number): StoredEvent[] {
+  const page: StoredEvent[] = [];
   let bytes = 0;
-  let end = start;
-  while (end < events.length && end - start < limit) {
-    bytes += messageBytes(events[end]?.message ?? "") + EVENT_OVERHEAD;
-    if (bytes > MAX_PAGE_BYTES && end > start) break;
-    end++;
+  for (const event of events) {
+    if (page.length >= limit) break;
+    bytes += messageBytes(event.message) + EVENT_OVERHEAD;
+    if (bytes > MAX_PAGE_BYTES && page.length > 0) break;
+    page.push(event);
   }
-  return events.slice(start, end);
-}
-
-function takeBackward(events: StoredEvent[], end: number, limit: number): StoredEvent[] {
-  let bytes = 0;
-  let start = end;
-  while (start > 0 && end - start < limit) {
-    bytes += messageBytes(events[start - 1]?.message ?? "") + EVENT_OVERHEAD;
-    if (bytes > MAX_PAGE_BYTES && start < end) break;
-    start--;
-  }
-  return events.slice(start, end);
+  return page;
 }
 
 const outputEvent = (event: StoredEvent): OutputLogEvent => ({ timestamp: event.timestamp, message: event.message, ingestionTime: event.ingestionTime });
@@ -144,14 +116,15 @@ export const eventHandlers: HandlerTable<CloudwatchLogsOperations> = {
       ...(input.startTime !== undefined ? { startTime: input.startTime } : {}),
       ...(input.endTime !== undefined ? { endTime: input.endTime } : {}),
     };
-    const events = readStreamEvents(ctx.state, scope, stream, range, retentionCutoff(group));
+    const scan = (direction: "forward" | "backward", from?: Position): Iterable<StoredEvent> =>
+      scanStream(ctx.state, scope, stream, range, retentionCutoff(group), direction, from);
 
     let page: StoredEvent[];
-    if (token?.direction === "f") page = takeForward(events, lowerBound(events, { ...token.position, seq: token.position.seq + 1 }), limit);
-    else if (token?.direction === "b") page = takeBackward(events, lowerBound(events, token.position), limit);
+    if (token?.direction === "f") page = take(scan("forward", token.position), limit);
+    else if (token?.direction === "b") page = take(scan("backward", token.position), limit).reverse();
     // Without a token AWS starts at the oldest events when startFromHead is true, else with the newest page.
-    else if (input.startFromHead) page = takeForward(events, 0, limit);
-    else page = takeBackward(events, events.length, limit);
+    else if (input.startFromHead) page = take(scan("forward"), limit);
+    else page = take(scan("backward"), limit).reverse();
 
     const firstEvent = page[0];
     const lastEvent = page[page.length - 1];

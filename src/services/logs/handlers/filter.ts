@@ -4,7 +4,7 @@ import type { FilteredLogEvent } from "@aws-sdk/client-cloudwatch-logs";
 import type { Scope } from "../../../state/state-store.ts";
 import type { HandlerTable, RequestContext } from "../../service-types.ts";
 import { constraint, invalidParameter } from "../errors.ts";
-import { messageBytes, readStreamEvents, retentionCutoff, type StoredEvent } from "../event-store.ts";
+import { messageBytes, retentionCutoff, scanStream, type Position, type StoredEvent } from "../event-store.ts";
 import { compileFilterPattern } from "../filter-pattern.ts";
 import { requireGroup, streamsOf } from "../state.ts";
 import { checkLimit, decodeToken, encodeToken, resolveGroup } from "../validate.ts";
@@ -62,26 +62,40 @@ export const filterHandlers: HandlerTable<CloudwatchLogsOperations> = {
       ...(input.endTime !== undefined ? { endTime: input.endTime } : {}),
     };
     const cutoff = retentionCutoff(group);
-    const found: Found[] = [];
-    for (const stream of streams) {
-      for (const event of readStreamEvents(ctx.state, scope, stream, range, cutoff)) {
-        const candidate = { ...event, stream: stream.logStreamName };
-        if (cursor && compare(candidate, { timestamp: cursor.t, stream: cursor.s, seq: cursor.q }) <= 0) continue;
-        if (matches(event.message)) found.push(candidate);
-      }
+    // Where each stream resumes after the cursor (timestamp, stream name, sequence); seq 0 sits before a timestamp's events.
+    const resumeAt = (name: string): Position | undefined => {
+      if (!cursor) return undefined;
+      if (name < cursor.s) return { timestamp: cursor.t, seq: Number.MAX_SAFE_INTEGER };
+      return { timestamp: cursor.t, seq: name === cursor.s ? cursor.q : 0 };
+    };
+    function* matching(events: Iterable<StoredEvent>, name: string): Generator<Found> {
+      for (const event of events) if (matches(event.message)) yield { ...event, stream: name };
     }
-    found.sort(compare);
-
+    // Merge the streams' ordered scans lazily: a page reads only as far as it needs.
+    const heads = streams.map((stream) => {
+      const iterator = matching(scanStream(ctx.state, scope, stream, range, cutoff, "forward", resumeAt(stream.logStreamName)), stream.logStreamName);
+      return { iterator, head: iterator.next() };
+    });
     const page: Found[] = [];
     let bytes = 0;
-    for (const event of found) {
-      if (page.length >= limit) break;
+    let more = false;
+    for (;;) {
+      let best: (typeof heads)[number] | undefined;
+      for (const entry of heads) {
+        if (entry.head.done) continue;
+        if (!best || best.head.done || compare(entry.head.value, best.head.value) < 0) best = entry;
+      }
+      if (!best || best.head.done) break;
+      const event = best.head.value;
       bytes += messageBytes(event.message) + EVENT_OVERHEAD;
-      if (bytes > MAX_PAGE_BYTES && page.length > 0) break;
+      if (page.length >= limit || (bytes > MAX_PAGE_BYTES && page.length > 0)) {
+        more = true;
+        break;
+      }
       page.push(event);
+      best.head = best.iterator.next();
     }
     const last = page[page.length - 1];
-    const more = page.length < found.length && last !== undefined;
     return {
       events: page.map(
         (event): FilteredLogEvent => ({
@@ -94,7 +108,7 @@ export const filterHandlers: HandlerTable<CloudwatchLogsOperations> = {
       ),
       // Deprecated by AWS but still returned: every stream here is searched to the end in one call.
       searchedLogStreams: streams.map((stream) => ({ logStreamName: stream.logStreamName, searchedCompletely: true })),
-      ...(more ? { nextToken: encodeToken({ t: last.timestamp, s: last.stream, q: last.seq }) } : {}),
+      ...(more && last ? { nextToken: encodeToken({ t: last.timestamp, s: last.stream, q: last.seq }) } : {}),
     };
   },
 };
