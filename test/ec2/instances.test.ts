@@ -5,6 +5,7 @@ import {
   DescribeInstanceAttributeCommand,
   DescribeInstancesCommand,
   DescribeInstanceStatusCommand,
+  DescribeNetworkInterfacesCommand,
   EC2Client,
   GetConsoleOutputCommand,
   ModifyInstanceAttributeCommand,
@@ -263,12 +264,22 @@ describe("errors", () => {
       [{ Placement: { GroupName: "no-such-group" } }, "InvalidPlacementGroup.Unknown"],
       [{ IamInstanceProfile: { Name: "no-such-profile" } }, "InvalidParameterValue", /iamInstanceProfile\.name/],
       [{ SubnetId: "subnet-0123456789abcdef0" }, "InvalidSubnetID.NotFound"],
+      [{ Placement: { AvailabilityZone: "us-east-1e" } }, "Unsupported", /Your requested instance type \(t3\.micro\) is not supported in your requested Availability Zone \(us-east-1e\)\. Please retry your request by not specifying an Availability Zone or choosing us-east-1a, us-east-1b, us-east-1c, us-east-1d, us-east-1f\./],
       [{ TagSpecifications: [{ ResourceType: "vpc", Tags: [{ Key: "a", Value: "b" }] }] }, "InvalidParameterValue"],
     ];
+    const interfacesBefore = (await ec2.send(new DescribeNetworkInterfacesCommand({}))).NetworkInterfaces?.length;
     for (const [extra, code, message] of cases) {
       const error = await errorOf(launch(extra));
       assert.equal(error.name, code, JSON.stringify(extra));
       if (message) assert.match(error.message, message);
     }
+    const interfacesAfter = (await ec2.send(new DescribeNetworkInterfacesCommand({}))).NetworkInterfaces?.length;
+    assert.equal(interfacesAfter, interfacesBefore, "a refused launch leaves no interface behind");
+  });
+
+  it("launches EC2's default type, m1.small, in a zone that offers it when none is named", async () => {
+    const out = await ec2.send(new RunInstancesCommand({ ImageId: imageId, MinCount: 1, MaxCount: 1 }));
+    assert.equal(out.Instances?.[0]?.InstanceType, "m1.small");
+    assert.match(out.Instances?.[0]?.Placement?.AvailabilityZone ?? "", /^us-east-1[a-d]$/);
   });
 });
