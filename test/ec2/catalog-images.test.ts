@@ -155,6 +155,9 @@ describe("own images", () => {
       assert.deepEqual(attr.LaunchPermissions, [{ UserId: OTHER }]);
       const shared = await other.send(new DescribeImagesCommand({ ExecutableUsers: ["self"] }));
       assert.deepEqual(shared.Images?.map((i) => i.ImageId), [imageId]);
+      // Launch permission covers the image's snapshots: the other account can launch it.
+      const launched = await other.send(new RunInstancesCommand({ ImageId: imageId, InstanceType: "t3.micro", MinCount: 1, MaxCount: 1 }));
+      assert.equal(launched.Instances?.[0]?.ImageId, imageId);
       assert.equal((await errorOf(other.send(new ModifyImageAttributeCommand({ ImageId: imageId, Description: { Value: "x" } })))).name, "AuthFailure");
       await ec2.send(new ModifyImageAttributeCommand({ ImageId: imageId, Attribute: "launchPermission", OperationType: "add", UserGroups: ["all"] }));
       assert.equal((await ec2.send(new DescribeImagesCommand({ ImageIds: [imageId] }))).Images?.[0]?.Public, true);

@@ -7,7 +7,7 @@ import { newEc2Id } from "../shared/ids.ts";
 import { scopeOf } from "../shared/scope.ts";
 import { validTags } from "../shared/tags.ts";
 import { volumeEncryption } from "./encryption.ts";
-import { findSnapshot, putSnapshot } from "./snapshot-store.ts";
+import { findImageSnapshot, putSnapshot } from "./snapshot-store.ts";
 import { checkDeviceName, current, listVolumes, resolveVolumeSpec, sameDevice, saveVolume, volumeTable, type VolumeRecord } from "./volume-store.ts";
 
 export interface LaunchVolumesRequest {
@@ -68,7 +68,7 @@ export function createLaunchVolumes(ctx: RequestContext, req: LaunchVolumesReque
   const records: VolumeRecord[] = [];
   for (const entry of plan(req.image, req.blockDeviceMappings ?? [])) {
     const ebs = entry.mapping.Ebs ?? {};
-    const snapshot = ebs.SnapshotId ? findSnapshot(ctx, ebs.SnapshotId) : undefined;
+    const snapshot = ebs.SnapshotId ? findImageSnapshot(ctx, req.image.OwnerId, ebs.SnapshotId) : undefined;
     if (ebs.SnapshotId && !snapshot) throw ec2Error("InvalidSnapshot.NotFound", `The snapshot '${ebs.SnapshotId}' does not exist.`);
     const spec = resolveVolumeSpec(
       { VolumeType: ebs.VolumeType, Size: ebs.VolumeSize, Iops: ebs.Iops, Throughput: ebs.Throughput },

@@ -93,6 +93,17 @@ export function findSnapshot(ctx: RequestContext, id: string): Snapshot | undefi
   return catalogueSnapshot(ctx, id);
 }
 
+/**
+ * A snapshot an image references, for launching it: launch permission on an AMI covers its snapshots,
+ * so the image owner's snapshots count even when they are not shared themselves.
+ */
+export function findImageSnapshot(ctx: RequestContext, ownerId: string | undefined, id: string): Snapshot | undefined {
+  const visible = findSnapshot(ctx, id);
+  if (visible || !ownerId) return visible;
+  const record = snapshotTable(ctx).get({ account: ownerId, region: ctx.region }, id);
+  return record ? snapshotView(record) : undefined;
+}
+
 /** Snapshots of other accounts shared with the caller (or public), with whether the share names it. */
 export function grantedSnapshots(ctx: RequestContext): Array<{ snapshot: SnapshotRecord; grantee: string }> {
   const out: Array<{ snapshot: SnapshotRecord; grantee: string }> = [];

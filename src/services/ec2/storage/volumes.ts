@@ -127,7 +127,7 @@ export const volumeHandlers: HandlerTable<Ec2Operations> = {
     if (!instance) throw ec2Error("InvalidInstanceID.NotFound", `The instance ID '${instanceId}' does not exist`);
     checkDeviceName(device);
     const state = instance.State?.Name;
-    if (state !== "running" && state !== "stopped" && state !== "pending" && state !== "stopping") {
+    if (state !== "running" && state !== "stopped") {
       throw ec2Error("IncorrectInstanceState", `Instance '${instanceId}' is not 'running'.`);
     }
     if (volume.State === "creating") throw ec2Error("IncorrectState", `vol '${volume.VolumeId}' is not 'available'.`);
