@@ -124,46 +124,69 @@ function launchWithInterfaces(
   associatePublic: boolean | undefined,
   availabilityZone: string | undefined,
 ): LaunchNetwork {
+  // First every interface is validated, then created: nothing is half-made when one of them is wrong.
+  interface Planned {
+    spec: InstanceNetworkInterfaceSpecification;
+    deviceIndex: number;
+    existing?: StoredEni;
+    subnet?: Subnet;
+    groups?: GroupIdentifier[];
+    primaryIp?: string;
+    secondary?: string[];
+  }
   const indexes = new Set<number>();
-  let primary: StoredEni | undefined;
-  let primaryGroups: GroupIdentifier[] = [];
+  const plans: Planned[] = [];
   let vpcId: string | undefined;
   for (const spec of specs) {
     const deviceIndex = spec.DeviceIndex ?? (spec.NetworkCardIndex ? undefined : 0);
-    if (deviceIndex === undefined) throw ec2Error("InvalidParameterValue", "Each network interface requires a device index.");
+    if (deviceIndex === undefined) throw invalidParameterValue("Each network interface requires a device index.");
     if (indexes.has(deviceIndex)) throw invalidParameterValue(`Each network interface requires a unique device index.`);
     indexes.add(deviceIndex);
-    let eni: StoredEni;
+    if (deviceIndex === 0 && specs.length > 1 && spec.AssociatePublicIpAddress) {
+      throw ec2Error("InvalidParameterCombination", "The associatePublicIPAddress parameter cannot be specified when launching with multiple network interfaces.");
+    }
+    let plan: Planned;
     if (spec.NetworkInterfaceId) {
       if (spec.SubnetId || (spec.Groups ?? []).length > 0 || spec.PrivateIpAddress) {
         throw ec2Error("InvalidParameterCombination", "A network interface ID may not be specified together with a subnet, security groups or private IP address");
       }
-      eni = requireEni(n, spec.NetworkInterfaceId);
-      if (eni.Attachment) throw ec2Error("InvalidNetworkInterface.InUse", `Interface: [${spec.NetworkInterfaceId}] in use.`);
+      const existing = requireEni(n, spec.NetworkInterfaceId);
+      if (existing.Attachment) throw ec2Error("InvalidNetworkInterface.InUse", `Interface: [${spec.NetworkInterfaceId}] in use.`);
+      plan = { spec, deviceIndex, existing };
     } else {
       const subnet = spec.SubnetId ? requireSubnet(n, spec.SubnetId) : defaultSubnetFor(ctx, n, availabilityZone);
       const groups = launchGroups(n, subnet.VpcId ?? "", spec.Groups, undefined, false);
       const secondary = (spec.PrivateIpAddresses ?? []).filter((p) => !p.Primary && p.PrivateIpAddress).map((p) => p.PrivateIpAddress ?? "");
       const primaryIp = spec.PrivateIpAddress ?? spec.PrivateIpAddresses?.find((p) => p.Primary)?.PrivateIpAddress;
-      eni = createEni(ctx, n, {
-        subnet,
-        groups,
-        ...(primaryIp ? { privateIpAddress: primaryIp } : {}),
-        secondaryAddresses: secondary,
+      for (const ip of [...(primaryIp ? [primaryIp] : []), ...secondary]) checkRequestedPrivateIp(n, subnet, ip);
+      plan = { spec, deviceIndex, subnet, groups, secondary, ...(primaryIp ? { primaryIp } : {}) };
+    }
+    const planVpc = plan.existing?.VpcId ?? plan.subnet?.VpcId;
+    if (vpcId !== undefined && planVpc !== vpcId) throw invalidParameterValue("All network interfaces of an instance must be in the same VPC.");
+    vpcId = planVpc;
+    plans.push(plan);
+  }
+  if (!indexes.has(0)) throw invalidParameterValue("When specifying network interfaces, you must include a device at index 0.");
+
+  let primary: StoredEni | undefined;
+  let primaryGroups: GroupIdentifier[] = [];
+  for (const plan of plans) {
+    const { spec, deviceIndex } = plan;
+    let eni =
+      plan.existing ??
+      createEni(ctx, n, {
+        subnet: plan.subnet as Subnet,
+        groups: plan.groups ?? [],
+        ...(plan.primaryIp ? { privateIpAddress: plan.primaryIp } : {}),
+        secondaryAddresses: plan.secondary ?? [],
         secondaryCount: spec.SecondaryPrivateIpAddressCount ?? 0,
         description: spec.Description ?? "",
       });
-    }
-    if (vpcId !== undefined && eni.VpcId !== vpcId) throw invalidParameterValue("All network interfaces of an instance must be in the same VPC.");
-    vpcId = eni.VpcId;
     // Interfaces created for the launch are deleted with the instance unless told otherwise; attached existing ones stay.
     eni = attachEni(ctx, n, eni, instanceId, deviceIndex, spec.DeleteOnTermination ?? !spec.NetworkInterfaceId);
     if (deviceIndex === 0) {
       const subnet = n.subnets.get(eni.SubnetId ?? "");
       const wantsPublic = spec.AssociatePublicIpAddress ?? associatePublic ?? (spec.NetworkInterfaceId ? false : subnet?.MapPublicIpOnLaunch);
-      if (wantsPublic && specs.length > 1 && spec.AssociatePublicIpAddress) {
-        throw ec2Error("InvalidParameterCombination", "The associatePublicIPAddress parameter cannot be specified when launching with multiple network interfaces.");
-      }
       if (wantsPublic && !eni.Association) eni = mapAutoPublicIp(ctx, n, eni);
       primary = eni;
       primaryGroups = eni.Groups ?? [];

@@ -32,12 +32,16 @@ function serviceOf(ctx: RequestContext, serviceName: string | undefined): string
 }
 
 function addGatewayRoutes(n: Net, endpoint: VpcEndpoint, tableIds: readonly string[], prefixListId: string): void {
-  for (const id of tableIds) {
+  const tables: RouteTable[] = tableIds.map((id) => {
     const table: RouteTable = requireRecord(n.routeTables, KIND.routeTable, id);
     if (table.VpcId !== endpoint.VpcId) throw invalidParameterValue(`Route table ${id} does not belong to VPC ${endpoint.VpcId ?? ""}`);
     if ((table.Routes ?? []).some((r) => r.DestinationPrefixListId === prefixListId)) {
       throw ec2Error("RouteAlreadyExists", `The route identified by ${prefixListId} already exists.`);
     }
+    return table;
+  });
+  for (const table of tables) {
+    const id = table.RouteTableId ?? "";
     n.routeTables.put(id, { ...table, Routes: [...(table.Routes ?? []), { DestinationPrefixListId: prefixListId, GatewayId: endpoint.VpcEndpointId, Origin: "CreateRoute", State: "active" }] });
   }
 }
@@ -53,9 +57,12 @@ function removeGatewayRoutes(n: Net, endpointId: string, tableIds?: readonly str
 
 function addInterfaceEnis(ctx: RequestContext, n: Net, endpoint: VpcEndpoint, subnetIds: readonly string[]): string[] {
   const groups = endpoint.Groups ?? [];
-  return subnetIds.map((subnetId) => {
+  const subnets = subnetIds.map((subnetId) => {
     const subnet = requireSubnet(n, subnetId);
     if (subnet.VpcId !== endpoint.VpcId) throw invalidParameterValue(`Subnet ${subnetId} does not belong to VPC ${endpoint.VpcId ?? ""}`);
+    return subnet;
+  });
+  return subnets.map((subnet) => {
     const eni = createEni(ctx, n, {
       subnet,
       groups,

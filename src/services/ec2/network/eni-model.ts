@@ -4,7 +4,7 @@ import { crypto } from "../../../shared/builtins.ts";
 import type { RequestContext } from "../../service-types.ts";
 import { ec2Error, notFound } from "../shared/errors.ts";
 import { newEc2Id } from "../shared/ids.ts";
-import { allocatePrivateIp, allocatePublicIp, privateDnsName, publicDnsName, releasePrivateIp, releasePublicIp } from "./addressing.ts";
+import { allocatePrivateIp, allocatePublicIp, checkRequestedPrivateIp, privateDnsName, publicDnsName, releasePrivateIp, releasePublicIp } from "./addressing.ts";
 import { checkWellFormed, KIND } from "./lookup.ts";
 import { timestamp, type Net } from "./state.ts";
 
@@ -56,6 +56,8 @@ export interface NewEni {
 export function createEni(ctx: RequestContext, n: Net, request: NewEni): StoredEni {
   const id = newEc2Id("eni");
   const subnet = request.subnet;
+  // Requested addresses are checked before any is taken, so a bad one leaves nothing allocated.
+  for (const ip of [...(request.privateIpAddress ? [request.privateIpAddress] : []), ...(request.secondaryAddresses ?? [])]) checkRequestedPrivateIp(n, subnet, ip);
   const primary = allocatePrivateIp(n, subnet, id, request.privateIpAddress);
   const addresses = [primary];
   for (const ip of request.secondaryAddresses ?? []) addresses.push(allocatePrivateIp(n, subnet, id, ip));

@@ -7,7 +7,7 @@ import { checkDryRun, ec2Error, invalidParameterValue, notFound } from "../share
 import { applyFilters } from "../shared/filters.ts";
 import { paginate } from "../shared/paging.ts";
 import { checkTagSpecificationTypes, tagsFor } from "../shared/tags.ts";
-import { allocatePrivateIp, privateDnsName, releasePrivateIp } from "./addressing.ts";
+import { allocatePrivateIp, checkRequestedPrivateIp, privateDnsName, releasePrivateIp } from "./addressing.ts";
 import { attachEni, createEni, deleteEniRecord, describeEni, detachEni, enisOfInstance, requireEni, requireSubnet, resolveGroupIds, type StoredEni } from "./eni-model.ts";
 import { defaultSecurityGroup } from "./vpc-setup.ts";
 import { networkFor } from "./vpcs.ts";
@@ -205,6 +205,7 @@ export const eniHandlers: HandlerTable<Ec2Operations> = {
     if (!input.PrivateIpAddresses?.length && !input.SecondaryPrivateIpAddressCount) {
       throw ec2Error("MissingParameter", "The request must contain the parameter privateIpAddresses or secondaryPrivateIpAddressCount");
     }
+    for (const ip of input.PrivateIpAddresses ?? []) checkRequestedPrivateIp(n, subnet, ip);
     const assigned = ctx.state.transaction(() => {
       const ips: string[] = [];
       for (const ip of input.PrivateIpAddresses ?? []) ips.push(allocatePrivateIp(n, subnet, eni.NetworkInterfaceId ?? "", ip));
