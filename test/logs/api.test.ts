@@ -42,6 +42,27 @@ describe("logs api.ts", () => {
     );
   });
 
+  it("splits large appends into batches, keeps timestamp order and checks names as the API does", async () => {
+    const state = new StateStore(undefined);
+    const ctx = makeContext({ service: "cloudwatch-logs", state });
+    const now = Date.now();
+    const events = Array.from({ length: 12_000 }, (_, i) => ({ timestamp: now - 12_000 + i, message: `line ${i}` }));
+    appendLogEvents(state, scope, "big", "s", [...events.slice(6_000), ...events.slice(0, 6_000)]);
+    const head = await call("GetLogEvents", { logGroupName: "big", logStreamName: "s", startFromHead: true, limit: 2 }, ctx);
+    assert.deepEqual(
+      head.events?.map((event) => event.message),
+      ["line 0", "line 1"],
+    );
+    const tail = await call("GetLogEvents", { logGroupName: "big", logStreamName: "s", limit: 1 }, ctx);
+    assert.deepEqual(
+      tail.events?.map((event) => event.message),
+      ["line 11999"],
+    );
+    assert.throws(() => appendLogEvents(state, scope, "bad name", "s", []), (error: Error & { code?: string }) => error.code === "InvalidParameterException");
+    assert.throws(() => appendLogEvents(state, scope, "g", "a:b", []), (error: Error & { code?: string }) => error.code === "InvalidParameterException");
+    assert.throws(() => ensureLogGroup(state, scope, ""), (error: Error & { code?: string }) => error.code === "InvalidParameterException");
+  });
+
   it("keeps events on disk: a new store over the same file reads them back", async () => {
     const dir = mkdtempSync(join(tmpdir(), "stratus-logs-api-"));
     try {

@@ -2,13 +2,17 @@
 import type { Scope, StateStore } from "../../state/state-store.ts";
 import { appendBatch } from "./event-store.ts";
 import { groupTable, newGroup, newStream, streamKey, streamTable, type LogGroupRecord } from "./state.ts";
+import { checkGroupName, checkStreamName } from "./validate.ts";
 
 /** One PutLogEvents call may carry at most this many events; larger appends are split into several batch rows. */
 const MAX_BATCH_EVENTS = 10_000;
 
-/** Creates the log group (STANDARD class, no retention) when it does not exist yet. */
+/**
+ * Creates the log group (STANDARD class, no retention) when it does not exist yet. Names are checked as CreateLogGroup
+ * checks them (an AwsError InvalidParameterException otherwise).
+ */
 export function ensureLogGroup(state: StateStore, scope: Scope, name: string): void {
-  ensureGroup(state, scope, name);
+  ensureGroup(state, scope, checkGroupName(name));
 }
 
 function ensureGroup(state: StateStore, scope: Scope, name: string): LogGroupRecord {
@@ -18,7 +22,8 @@ function ensureGroup(state: StateStore, scope: Scope, name: string): LogGroupRec
 
 /**
  * Appends events to a stream, creating the group and the stream when missing (as Lambda's service role does on AWS).
- * Events are stored in timestamp order; the write is on disk when this returns.
+ * Events are stored in timestamp order; the write is on disk when this returns. Unlike PutLogEvents nothing is rejected
+ * for age or batch size (the caller is Stratus itself); names are checked as the API checks them.
  */
 export function appendLogEvents(
   state: StateStore,
@@ -27,6 +32,8 @@ export function appendLogEvents(
   logStreamName: string,
   events: Array<{ timestamp: number; message: string }>,
 ): void {
+  checkGroupName(logGroupName);
+  checkStreamName(logStreamName);
   state.transaction(() => {
     const group = ensureGroup(state, scope, logGroupName);
     const streams = streamTable(state);
