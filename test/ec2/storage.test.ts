@@ -78,6 +78,11 @@ describe("CreateVolume", () => {
     const io2 = await ec2.send(new CreateVolumeCommand({ AvailabilityZone: "us-east-1b", Size: 10, VolumeType: "io2", Iops: 5000, Encrypted: true }));
     assert.equal(io2.Iops, 5000);
     assert.match(io2.KmsKeyId ?? "", /^arn:aws:kms:us-east-1:000000000000:key\//);
+    // ClientToken: a retried request returns the same volume; reuse with other parameters fails.
+    const once = await ec2.send(new CreateVolumeCommand({ AvailabilityZone: "us-east-1a", Size: 2, ClientToken: "retry-1" }));
+    const twice = await ec2.send(new CreateVolumeCommand({ AvailabilityZone: "us-east-1a", Size: 2, ClientToken: "retry-1" }));
+    assert.equal(twice.VolumeId, once.VolumeId);
+    assert.equal((await errorOf(ec2.send(new CreateVolumeCommand({ AvailabilityZone: "us-east-1a", Size: 3, ClientToken: "retry-1" })))).name, "IdempotentParameterMismatch");
   });
 
   it("enforces sizes, IOPS and throughput limits and zones", async () => {

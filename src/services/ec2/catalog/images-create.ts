@@ -9,6 +9,7 @@ import { scopeOf } from "../shared/scope.ts";
 import { checkTagSpecificationTypes, tagsFor } from "../shared/tags.ts";
 import { snapshotInstanceVolumes } from "../storage/api.ts";
 import { imagePendingMs } from "../storage/timings.ts";
+import { earlierResult, rememberResult } from "../storage/tokens.ts";
 import { dropSnapshot, findSnapshot, ownSnapshot, putSnapshot, snapshotTable } from "../storage/snapshot-store.ts";
 import { dropGrants, imageTable, imageUsingSnapshot, lookupImage, type ImageRecord } from "./image-store.ts";
 import { requireOwnImage } from "./images.ts";
@@ -199,6 +200,8 @@ export const imageCreateHandlers: HandlerTable<Ec2Operations> = {
   },
 
   CopyImage: (input, ctx) => {
+    const earlier = earlierResult(ctx, "CopyImage", input.ClientToken, input);
+    if (earlier && imageTable(ctx).get(scopeOf(ctx), earlier)) return { ImageId: earlier };
     checkTagSpecificationTypes(input.TagSpecifications, ["image"]);
     const sourceId = input.SourceImageId ?? "";
     const sourceRegion = input.SourceRegion ?? ctx.region;
@@ -242,6 +245,7 @@ export const imageCreateHandlers: HandlerTable<Ec2Operations> = {
       ...(input.Description ?? sourceDescription ? { Description: input.Description ?? sourceDescription } : {}),
     }, true);
     imageTable(ctx).put(scopeOf(ctx), id, record);
+    rememberResult(ctx, "CopyImage", input.ClientToken, input, id);
     return { ImageId: id };
   },
 };

@@ -13,11 +13,12 @@ import { scopeOf } from "../shared/scope.ts";
 import { checkTagSpecificationTypes, tagsFor } from "../shared/tags.ts";
 import { checkSnapshotId, findSnapshot, snapshotNotFound } from "./snapshot-store.ts";
 import {
-  attachmentView, checkDeviceName, invalidZone, listVolumes,
+  attachmentView, checkDeviceName, current, invalidZone, listVolumes,
   requireVolume, resolveVolumeSpec, sameDevice, saveVolume, volumeTable, volumeView, type VolumeRecord,
 } from "./volume-store.ts";
 import { volumeEncryption } from "./encryption.ts";
 import { volumeTransitionMs } from "./timings.ts";
+import { earlierResult, rememberResult } from "./tokens.ts";
 
 /** The zone a request names by name or id, which must exist and be usable (opted in) for the account. */
 function resolveZone(ctx: RequestContext, name: string | undefined, id: string | undefined): { name: string; id?: string } {
@@ -60,6 +61,9 @@ function selectVolumes(ctx: RequestContext, ids: readonly string[] | undefined):
 
 export const volumeHandlers: HandlerTable<Ec2Operations> = {
   CreateVolume: (input, ctx) => {
+    const earlier = earlierResult(ctx, "CreateVolume", input.ClientToken, input);
+    const existing = earlier ? volumeTable(ctx).get(scopeOf(ctx), earlier) : undefined;
+    if (existing) return volumeView(current(existing));
     checkTagSpecificationTypes(input.TagSpecifications, ["volume"]);
     const tags = tagsFor(input.TagSpecifications, "volume");
     const zone = resolveZone(ctx, input.AvailabilityZone, input.AvailabilityZoneId);
@@ -99,6 +103,7 @@ export const volumeHandlers: HandlerTable<Ec2Operations> = {
     };
     if (zone.id) record.AvailabilityZoneId = zone.id;
     saveVolume(ctx, record);
+    rememberResult(ctx, "CreateVolume", input.ClientToken, input, record.VolumeId);
     return volumeView(record);
   },
 
