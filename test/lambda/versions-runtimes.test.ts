@@ -1,7 +1,7 @@
 /** Versions, aliases and qualifiers end to end; python and provided runtimes; hot reload; persistence across a restart. */
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -133,5 +133,39 @@ const api = "http://" + process.env.AWS_LAMBDA_RUNTIME_API + "/2018-06-01/runtim
     } finally {
       data.remove();
     }
+  });
+});
+
+describe("Lambda layers", () => {
+  it("publishes layer versions and merges attached layers under /opt (node modules resolvable)", async () => {
+    const { PublishLayerVersionCommand, GetLayerVersionCommand, ListLayersCommand, ListLayerVersionsCommand, UpdateFunctionConfigurationCommand, GetFunctionConfigurationCommand } = await import("@aws-sdk/client-lambda");
+    const first = await fx.lambda.send(new PublishLayerVersionCommand({
+      LayerName: "shared",
+      Content: { ZipFile: zipOf({ "nodejs/node_modules/greeter/index.js": "module.exports = (n) => 'hello ' + n;", "data.txt": "v1" }) },
+      CompatibleRuntimes: ["nodejs22.x"],
+    }));
+    assert.equal(first.Version, 1);
+    assert.equal(first.LayerVersionArn, "arn:aws:lambda:us-east-1:000000000000:layer:shared:1");
+    const second = await fx.lambda.send(new PublishLayerVersionCommand({ LayerName: "extra", Content: { ZipFile: zipOf({ "data.txt": "from extra" }) } }));
+    assert.equal((await fx.lambda.send(new GetLayerVersionCommand({ LayerName: "shared", VersionNumber: 1 }))).Content?.CodeSha256, first.Content?.CodeSha256);
+    assert.deepEqual((await fx.lambda.send(new ListLayersCommand({}))).Layers?.map((l) => l.LayerName), ["extra", "shared"]);
+    assert.equal((await fx.lambda.send(new ListLayerVersionsCommand({ LayerName: "shared" }))).LayerVersions?.length, 1);
+    await createActive(fx, {
+      FunctionName: "layered",
+      Layers: [first.LayerVersionArn ?? ""],
+      Code: { ZipFile: codeZip("const fs = require('node:fs'); const greet = require('greeter'); exports.handler = async () => ({ greeting: greet('layer'), data: fs.readFileSync(require('node:path').join(require.resolve('greeter'), '../../../../data.txt'), 'utf8'), opt: require.resolve('greeter') });") },
+    });
+    const body = json((await invoke("layered")).Payload) as { greeting: string; data: string; opt: string };
+    assert.deepEqual([body.greeting, body.data], ["hello layer", "v1"]);
+    // Sandboxed, the layers are at /opt as on Lambda; as plain processes, in a scratch directory.
+    if (existsSync("/usr/bin/bwrap")) assert.equal(body.opt, "/opt/nodejs/node_modules/greeter/index.js");
+    await fx.lambda.send(new UpdateFunctionConfigurationCommand({ FunctionName: "layered", Layers: [first.LayerVersionArn ?? "", second.LayerVersionArn ?? ""] }));
+    await waitUntilFunctionUpdatedV2({ client: fx.lambda, maxWaitTime: 10, minDelay: 1 }, { FunctionName: "layered" });
+    const config = await fx.lambda.send(new GetFunctionConfigurationCommand({ FunctionName: "layered" }));
+    assert.equal(config.Layers?.length, 2);
+    assert.ok((config.Layers?.[0]?.CodeSize ?? 0) > 0);
+    assert.equal((json((await invoke("layered")).Payload) as { data: string }).data, "from extra");
+    const six = Array.from({ length: 6 }, () => first.LayerVersionArn ?? "");
+    assert.equal((await sdkFailure(fx.lambda.send(new UpdateFunctionConfigurationCommand({ FunctionName: "layered", Layers: six })))).name, "InvalidParameterValueException");
   });
 });

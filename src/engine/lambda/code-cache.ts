@@ -2,6 +2,7 @@
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
+import { crypto } from "../../shared/builtins.ts";
 import { readZip } from "../../shared/zip-reader.ts";
 
 let root: string | undefined;
@@ -24,19 +25,30 @@ export function removeScratch(): void {
 }
 
 /** The directory holding the unpacked zip; `load` gives the zip's bytes the first time. */
-export function codeDirectory(digest: string, load: () => Buffer): string {
-  const dir = join(scratchRoot(), "code", digest);
+export function codeDirectory(digest: string, load: (digest: string) => Buffer): string {
+  return unpacked(join(scratchRoot(), "code", digest), [digest], load);
+}
+
+/** Layers unpacked into one directory in order (later layers overwrite earlier files), as Lambda merges them into /opt. */
+export function optDirectory(digests: string[], load: (digest: string) => Buffer): string | undefined {
+  if (digests.length === 0) return undefined;
+  const key = digests.length === 1 ? (digests[0] ?? "") : crypto.createHash("sha256").update(digests.join(",")).digest("hex");
+  return unpacked(join(scratchRoot(), "opt", key), digests, load);
+}
+
+function unpacked(dir: string, digests: string[], load: (digest: string) => Buffer): string {
   if (existsSync(dir)) return dir;
   const partial = `${dir}.partial`;
   rmSync(partial, { recursive: true, force: true });
   mkdirSync(partial, { recursive: true });
-  for (const entry of readZip(load())) {
+  for (const entry of digests.flatMap((digest) => readZip(load(digest)))) {
     const target = join(partial, entry.name);
     if (entry.isDirectory) {
       mkdirSync(target, { recursive: true });
       continue;
     }
     mkdirSync(dirname(target), { recursive: true });
+    rmSync(target, { force: true });
     writeFileSync(target, entry.read());
     // Keep the executable bits (a `provided` bootstrap must be executable); files are never writable by the function anyway.
     chmodSync(target, entry.mode & 0o111 ? 0o755 : 0o644);

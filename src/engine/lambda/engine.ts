@@ -1,5 +1,5 @@
 /** The process runner: warm environments per function version, concurrency limits, timeouts, Lambda's log lines, async retries. */
-import { removeScratch, codeDirectory } from "./code-cache.ts";
+import { codeDirectory, optDirectory, removeScratch } from "./code-cache.ts";
 import { Environment, type Ending, type Outcome } from "./environment.ts";
 import { RESPONSE_LIMIT } from "./runtime-api.ts";
 import { runtimeLaunch } from "./runtimes.ts";
@@ -131,12 +131,13 @@ export class LambdaEngine {
       warm.state = "busy";
       return warm;
     }
-    const codeDir = spec.hotReloadDir ?? codeDirectory(spec.codeDigest ?? "", () => {
-      const bytes = this.loadCode(spec.codeDigest ?? "");
-      if (!bytes) throw new Error(`the code of ${spec.functionName} (${spec.codeDigest ?? "?"}) is missing from the blob store`);
+    const load = (digest: string): Buffer => {
+      const bytes = this.loadCode(digest);
+      if (!bytes) throw new Error(`code ${digest} of ${spec.functionName} is missing from the blob store`);
       return bytes;
-    });
-    const launch = runtimeLaunch(spec, codeDir, undefined);
+    };
+    const codeDir = spec.hotReloadDir ?? codeDirectory(spec.codeDigest ?? "", load);
+    const launch = runtimeLaunch(spec, codeDir, optDirectory(spec.layerDigests, load));
     const env = new Environment(spec, launch.marksEnd);
     env.onDead = (dead) => {
       const list = this.pools.get(key);

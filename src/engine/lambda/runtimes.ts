@@ -49,7 +49,7 @@ export function runtimeLaunch(spec: FunctionSpec, codeDir: string, optDir: strin
       command: (_task, runtimeRoot) => [process.execPath, `--max-old-space-size=${heap}`, join(runtimeRoot, "nodejs", "bootstrap.cjs")],
       environment: (taskRoot, runtimeRoot, optRoot) => ({
         ...baseEnvironment(spec, credentials, taskRoot, runtimeRoot),
-        NODE_PATH: [optRoot ? `${optRoot}/nodejs/node_modules` : "", taskRoot].filter(Boolean).join(":"),
+        NODE_PATH: [...(optRoot ? [`${optRoot}/nodejs/node${process.versions.node.split(".")[0]}/node_modules`, `${optRoot}/nodejs/node_modules`] : []), taskRoot].join(":"),
       }),
     };
   }

@@ -22,6 +22,8 @@ export interface FunctionSpec {
   /** The zip's digest in the blob store, or undefined for hot-reload code. */
   codeDigest: string | undefined;
   hotReloadDir: string | undefined;
+  /** Blob digests of the attached layers, in order: merged into the environment's /opt. */
+  layerDigests: string[];
   /** Stratus's URL: AWS_ENDPOINT_URL inside the function. */
   endpoint: string;
   /** Called once per new execution environment: the role's temporary credentials. */

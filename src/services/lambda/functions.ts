@@ -8,7 +8,7 @@ import { retireEnvironments } from "./invoke.ts";
 import { aliases, aliasesOf, functionArn, functions, lambdaTimestamp, policies, qualifiedKey, versions, versionsOf, type FunctionConfigRecord, type FunctionRecord } from "./state.ts";
 import { checkDescription, checkEnvironment, checkHandler, checkMemory, checkRole, checkRuntime, checkTimeout, parseFunctionRef, resolveQualifier } from "./validate.ts";
 import { checkNotUpdating, configurationView, requireFunction, resolveFunction, TRANSITION_MS } from "./view.ts";
-import { checkLayers } from "./layers.ts";
+import { checkLayers, layerSizes } from "./layers.ts";
 
 type Ops = LambdaOperations;
 
@@ -75,14 +75,14 @@ export const functionHandlers: HandlerTable<Ops> = {
       functions(ctx.state).put(ctx, name, record);
       if (published) versions(ctx.state).put(ctx, qualifiedKey(name, published.Version), published);
     });
-    return configurationView(published ?? latest, now) as Ops["CreateFunction"]["output"];
+    return configurationView(published ?? latest, now, layerSizes(ctx)) as Ops["CreateFunction"]["output"];
   },
 
   GetFunction(input, ctx) {
     const ref = parseFunctionRef(input.FunctionName ?? "", ctx);
     const { record, config } = resolveFunction(ctx, ref.name, resolveQualifier(ref, input.Qualifier));
     return {
-      Configuration: configurationView(config),
+      Configuration: configurationView(config, Date.now(), layerSizes(ctx)),
       Code: config.hotReloadDir
         ? { RepositoryType: "S3", Location: config.hotReloadDir }
         : { RepositoryType: "S3", Location: codeLocation(ctx.endpoint, config.codeDigest) },
@@ -93,7 +93,7 @@ export const functionHandlers: HandlerTable<Ops> = {
 
   GetFunctionConfiguration(input, ctx) {
     const ref = parseFunctionRef(input.FunctionName ?? "", ctx);
-    return configurationView(resolveFunction(ctx, ref.name, resolveQualifier(ref, input.Qualifier)).config) as Ops["GetFunctionConfiguration"]["output"];
+    return configurationView(resolveFunction(ctx, ref.name, resolveQualifier(ref, input.Qualifier)).config, Date.now(), layerSizes(ctx)) as Ops["GetFunctionConfiguration"]["output"];
   },
 
   ListFunctions(input, ctx) {
@@ -205,7 +205,7 @@ function saveUpdate(ctx: RequestContext, record: FunctionRecord, latest: Functio
     if (published) versions(ctx.state).put(ctx, qualifiedKey(updated.FunctionName, published.Version), published);
   });
   retireEnvironments(ctx, updated.FunctionName);
-  return configurationView(published ?? updated, now);
+  return configurationView(published ?? updated, now, layerSizes(ctx));
 }
 
 /** A new version from $LATEST (mutates the record's counters; the caller stores both). */

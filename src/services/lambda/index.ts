@@ -3,6 +3,7 @@ import type { LambdaOperations } from "../../generated/lambda.ts";
 import { defineService } from "../service-types.ts";
 import { functionHandlers } from "./functions.ts";
 import { invokeHandlers } from "./invoke.ts";
+import { layerHandlers } from "./layers.ts";
 import { miscHandlers } from "./misc.ts";
 import { versionHandlers } from "./versions.ts";
 
@@ -11,4 +12,5 @@ export const lambdaService = defineService<LambdaOperations>("lambda", {
   ...versionHandlers,
   ...miscHandlers,
   ...invokeHandlers,
+  ...layerHandlers,
 });

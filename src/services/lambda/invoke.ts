@@ -11,6 +11,7 @@ import type { HandlerTable, RequestContext } from "../service-types.ts";
 import { issueTemporaryCredentials } from "../sts/credentials.ts";
 import { conflict, invalidParameter, tooManyRequests } from "./errors.ts";
 import { functionArn, functions, type FunctionConfigRecord, type FunctionRecord } from "./state.ts";
+import { layerDigests } from "./layers.ts";
 import { parseFunctionRef, resolveQualifier, RUNNABLE_RUNTIMES } from "./validate.ts";
 import { resolveFunction, versionConfig } from "./view.ts";
 
@@ -68,6 +69,7 @@ function specFor(ctx: RequestContext, record: FunctionRecord, config: FunctionCo
     revision: config.RevisionId,
     codeDigest: config.codeDigest || undefined,
     hotReloadDir: config.hotReloadDir,
+    layerDigests: layerDigests(ctx, config.Layers),
     endpoint: ctx.endpoint,
     credentials: () => {
       const role = findRoleByArn(ctx.state, ctx.account, config.Role);

@@ -7,7 +7,10 @@ import { aliases, functionArn, functions, qualifiedKey, versions, type AliasReco
 /** How long Pending and InProgress last (AWS takes seconds; locally only long enough for the waiters to see a change). */
 export const TRANSITION_MS = Number(process.env.STRATUS_LAMBDA_TRANSITION_MS ?? 100);
 
-export function configurationView(config: FunctionConfigRecord, now = Date.now()): FunctionConfiguration {
+/** Layer sizes for the view (the configuration stores only the ARNs). */
+export type LayerSizes = (arn: string) => number;
+
+export function configurationView(config: FunctionConfigRecord, now = Date.now(), layerSize: LayerSizes = () => 0): FunctionConfiguration {
   const creating = now < config.activeAt;
   const updating = now < config.updateDoneAt;
   // AWS explains only creation; an update in progress carries no reason.
@@ -30,7 +33,7 @@ export function configurationView(config: FunctionConfigRecord, now = Date.now()
     ...(config.Environment ? { Environment: { Variables: config.Environment } } : {}),
     TracingConfig: { Mode: "PassThrough" },
     RevisionId: config.RevisionId,
-    ...(config.Layers?.length ? { Layers: config.Layers.map((Arn) => ({ Arn, CodeSize: 0 })) } : {}),
+    ...(config.Layers?.length ? { Layers: config.Layers.map((Arn) => ({ Arn, CodeSize: layerSize(Arn) })) } : {}),
     State: creating ? "Pending" : "Active",
     ...(creating && explained ? { StateReason: reason, StateReasonCode: reasonCode } : {}),
     LastUpdateStatus: updating ? "InProgress" : "Successful",
