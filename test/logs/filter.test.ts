@@ -127,6 +127,9 @@ describe("FilterLogEvents", () => {
     );
     const both = await failure(logs.send(new FilterLogEventsCommand({ logGroupName: "app", logStreamNames: ["a"], logStreamNamePrefix: "b" })));
     assert.equal(both.name, "InvalidParameterException");
+    const noStream = await failure(logs.send(new FilterLogEventsCommand({ logGroupName: "app", logStreamNames: ["worker", "nope"] })));
+    assert.equal(noStream.name, "ResourceNotFoundException");
+    assert.match(noStream.message, /log stream/);
     const missing = await failure(logs.send(new FilterLogEventsCommand({ logGroupName: "missing" })));
     assert.equal(missing.name, "ResourceNotFoundException");
     const badPattern = await failure(logs.send(new FilterLogEventsCommand({ logGroupName: "app", filterPattern: "{ $.x = " })));

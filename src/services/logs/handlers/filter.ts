@@ -3,7 +3,7 @@ import type { CloudwatchLogsOperations } from "../../../generated/cloudwatch-log
 import type { FilteredLogEvent } from "@aws-sdk/client-cloudwatch-logs";
 import type { Scope } from "../../../state/state-store.ts";
 import type { HandlerTable, RequestContext } from "../../service-types.ts";
-import { constraint, invalidParameter } from "../errors.ts";
+import { constraint, invalidParameter, streamNotFound } from "../errors.ts";
 import { messageBytes, retentionCutoff, scanStream, type Position, type StoredEvent } from "../event-store.ts";
 import { compileFilterPattern } from "../filter-pattern.ts";
 import { requireGroup, streamsOf } from "../state.ts";
@@ -57,6 +57,8 @@ export const filterHandlers: HandlerTable<CloudwatchLogsOperations> = {
     const streams = streamsOf(ctx.state, scope, groupName)
       .filter((stream) => (names === undefined || names.has(stream.logStreamName)) && (input.logStreamNamePrefix === undefined || stream.logStreamName.startsWith(input.logStreamNamePrefix)))
       .sort((a, b) => (a.logStreamName < b.logStreamName ? -1 : a.logStreamName > b.logStreamName ? 1 : 0));
+    // A named stream that does not exist fails the call (as AWS answers FilterLogEvents, e.g. to RDS monitoring readers).
+    if (names && streams.length < names.size) throw streamNotFound();
     const range = {
       ...(input.startTime !== undefined ? { startTime: input.startTime } : {}),
       ...(input.endTime !== undefined ? { endTime: input.endTime } : {}),
