@@ -1,4 +1,5 @@
 /** CloudWatch Logs' stored records (groups, streams, event batches), their keys, ARNs and the lookups handlers share. */
+import type { LogGroupClass } from "@aws-sdk/client-cloudwatch-logs";
 import type { Scope, StateStore, Table } from "../../state/state-store.ts";
 import { groupNotFound, streamNotFound } from "./errors.ts";
 
@@ -9,7 +10,7 @@ export interface LogGroupRecord {
   creationTime: number;
   retentionInDays?: number;
   kmsKeyId?: string;
-  logGroupClass: string;
+  logGroupClass: LogGroupClass;
   deletionProtectionEnabled?: boolean;
   tags: Record<string, string>;
 }

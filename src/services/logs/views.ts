@@ -1,5 +1,5 @@
 /** Records as the API returns them: LogGroup and LogStream shapes, with ARNs and tokens. */
-import type { LogGroup, LogGroupClass, LogStream } from "@aws-sdk/client-cloudwatch-logs";
+import type { LogGroup, LogStream } from "@aws-sdk/client-cloudwatch-logs";
 import type { Scope } from "../../state/state-store.ts";
 import { groupArn, streamArn, type LogGroupRecord, type LogStreamRecord } from "./state.ts";
 
@@ -16,7 +16,7 @@ export function groupView(scope: Scope, group: LogGroupRecord, storedBytes: numb
     arn: `${arn}:*`,
     storedBytes,
     ...(group.kmsKeyId !== undefined ? { kmsKeyId: group.kmsKeyId } : {}),
-    logGroupClass: group.logGroupClass as LogGroupClass,
+    logGroupClass: group.logGroupClass,
     logGroupArn: arn,
     deletionProtectionEnabled: group.deletionProtectionEnabled ?? false,
   };

@@ -1,4 +1,5 @@
 /** Log groups: create, describe (prefix, pattern, paging), delete, retention and deletion protection. */
+import type { LogGroupClass } from "@aws-sdk/client-cloudwatch-logs";
 import type { CloudwatchLogsOperations } from "../../../generated/cloudwatch-logs.ts";
 import type { HandlerTable, RequestContext } from "../../service-types.ts";
 import type { Scope } from "../../../state/state-store.ts";
@@ -11,15 +12,16 @@ import { groupView } from "../views.ts";
 
 /** The only retention periods PutRetentionPolicy accepts. */
 export const RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];
-const GROUP_CLASSES = ["STANDARD", "INFREQUENT_ACCESS", "DELIVERY"];
+const GROUP_CLASSES: readonly LogGroupClass[] = ["STANDARD", "INFREQUENT_ACCESS", "DELIVERY"];
+const isGroupClass = (value: string): value is LogGroupClass => (GROUP_CLASSES as readonly string[]).includes(value);
 
 const scopeOf = (ctx: RequestContext): Scope => ({ account: ctx.account, region: ctx.region });
 const storedBytes = (ctx: RequestContext, name: string): number =>
   streamsOf(ctx.state, scopeOf(ctx), name).reduce((total, stream) => total + stream.storedBytes, 0);
 
-function checkClass(value: string | undefined): string {
+function checkClass(value: string | undefined): LogGroupClass {
   if (value === undefined) return "STANDARD";
-  if (!GROUP_CLASSES.includes(value)) throw constraint(value, "logGroupClass", `Member must satisfy enum value set: [${GROUP_CLASSES.join(", ")}]`);
+  if (!isGroupClass(value)) throw constraint(value, "logGroupClass", `Member must satisfy enum value set: [${GROUP_CLASSES.join(", ")}]`);
   return value;
 }
 
