@@ -59,6 +59,12 @@ describe("DescribeInstanceTypes", () => {
     assert.equal(pages, Math.ceil(expected / 100));
   });
 
+  it("pages by 100 when no MaxResults is given", async () => {
+    const first = await ec2.send(new DescribeInstanceTypesCommand({}));
+    assert.equal(first.InstanceTypes?.length, 100);
+    assert.ok(first.NextToken);
+  });
+
   it("describes known types with their real specs", async () => {
     const out = await ec2.send(new DescribeInstanceTypesCommand({ InstanceTypes: ["t3.micro", "p4d.24xlarge", "m7g.large"] }));
     const byName = new Map((out.InstanceTypes ?? []).map((t) => [t.InstanceType, t]));
@@ -77,8 +83,11 @@ describe("DescribeInstanceTypes", () => {
   });
 
   it("filters by vCPUs, memory, architecture, bare metal, EFA, hypervisor and wildcards", async () => {
-    const filtered = async (filters: Array<{ Name: string; Values: string[] }>) =>
-      (await ec2.send(new DescribeInstanceTypesCommand({ Filters: filters }))).InstanceTypes ?? [];
+    const filtered = async (filters: Array<{ Name: string; Values: string[] }>) => {
+      const found: InstanceTypeInfo[] = [];
+      for await (const page of paginateDescribeInstanceTypes({ client: ec2 }, { Filters: filters })) found.push(...(page.InstanceTypes ?? []));
+      return found;
+    };
     const small = await filtered([{ Name: "vcpu-info.default-vcpus", Values: ["2"] }, { Name: "memory-info.size-in-mib", Values: ["1024"] }]);
     assert.ok(small.some((t) => t.InstanceType === "t3.micro"));
     assert.ok(small.every((t) => t.VCpuInfo?.DefaultVCpus === 2 && t.MemoryInfo?.SizeInMiB === 1024));

@@ -88,7 +88,8 @@ export const instanceTypeHandlers: HandlerTable<Ec2Operations> = {
     const names = requested.length ? [...new Set(requested)] : [...offered];
     const infos = names.map((name) => catalogue.get(name)).filter((info): info is InstanceTypeInfo => info !== undefined);
     const filtered = applyFilters(infos, input.Filters, FIELDS);
-    const page = paginate(filtered, input.MaxResults, input.NextToken, { min: 5, max: 100 });
+    // Without MaxResults EC2 still pages this catalogue by 100 (callers follow NextToken).
+    const page = paginate(filtered, input.MaxResults ?? 100, input.NextToken, { min: 5, max: 100 });
     return { InstanceTypes: page.items, NextToken: page.nextToken };
   },
 
