@@ -1,5 +1,5 @@
 /** EBS volumes: CreateVolume, DescribeVolumes, DeleteVolume, AttachVolume, DetachVolume, volume status and attributes. */
-import type { Volume, VolumeStatusItem } from "@aws-sdk/client-ec2";
+import type { Snapshot, Volume, VolumeStatusItem } from "@aws-sdk/client-ec2";
 import type { Ec2Operations } from "../../../generated/ec2.ts";
 import type { HandlerTable, RequestContext } from "../../service-types.ts";
 import { zoneInfo } from "../catalog/api.ts";
@@ -67,7 +67,7 @@ export const volumeHandlers: HandlerTable<Ec2Operations> = {
     checkTagSpecificationTypes(input.TagSpecifications, ["volume"]);
     const tags = tagsFor(input.TagSpecifications, "volume");
     const zone = resolveZone(ctx, input.AvailabilityZone, input.AvailabilityZoneId);
-    let snapshot;
+    let snapshot: Snapshot | undefined;
     if (input.SnapshotId) {
       checkSnapshotId(input.SnapshotId);
       snapshot = findSnapshot(ctx, input.SnapshotId);
