@@ -5,7 +5,7 @@ import { implementedServices } from "../services/registry.ts";
 import type { Snapshot, StateStore } from "../state/state-store.ts";
 import type { App } from "./app.ts";
 
-type ServiceRoute = (request: HttpRequest, state: StateStore) => HttpResponse | undefined;
+type ServiceRoute = (request: HttpRequest, state: StateStore, endpoint: string) => Promise<HttpResponse | undefined>;
 
 /** Routes a service serves under /_stratus/<service>/ (e.g. Lambda's code downloads), loaded on first use. */
 const SERVICE_ROUTES: Record<string, () => Promise<ServiceRoute>> = {
@@ -66,7 +66,7 @@ export async function handleAdminRequest(app: App, request: HttpRequest): Promis
     }
     default: {
       const loader = SERVICE_ROUTES[/^\/_stratus\/([a-z0-9-]+)\//.exec(request.path)?.[1] ?? ""];
-      const response = loader ? (await loader())(request, app.state) : undefined;
+      const response = loader ? await (await loader())(request, app.state, app.endpoint) : undefined;
       return response ?? json(404, { __type: "NotFound", message: `No admin route ${route}` });
     }
   }

@@ -1,11 +1,13 @@
-/** Lambda's routes under /_stratus/lambda/: the code download behind GetFunction's Code.Location, and forcing cold starts. */
+/** Lambda's routes under /_stratus/lambda/: code downloads (GetFunction's Code.Location), function URLs, forcing cold starts. */
 import type { HttpRequest, HttpResponse } from "../../protocol/http-types.ts";
 import type { StateStore } from "../../state/state-store.ts";
 import { resetEnvironments } from "./invoke.ts";
+import { serveFunctionUrl } from "./urls.ts";
 
 const json = (status: number, value: unknown): HttpResponse => ({ status, headers: { "content-type": "application/json" }, body: JSON.stringify(value) });
 
-export function lambdaAdminRoute(request: HttpRequest, state: StateStore): HttpResponse | undefined {
+export async function lambdaAdminRoute(request: HttpRequest, state: StateStore, endpoint: string): Promise<HttpResponse | undefined> {
+  if (request.path.startsWith("/_stratus/lambda/url/")) return serveFunctionUrl(request, state, endpoint);
   const path = request.path.replace(/\/+$/, "");
   const code = /^\/_stratus\/lambda\/code\/([0-9a-f]{64})$/.exec(path);
   if (code?.[1] && (request.method === "GET" || request.method === "HEAD")) {

@@ -4,6 +4,7 @@ import { defineService } from "../service-types.ts";
 import { functionHandlers } from "./functions.ts";
 import { invokeHandlers } from "./invoke.ts";
 import { layerHandlers } from "./layers.ts";
+import { urlHandlers } from "./urls.ts";
 import { miscHandlers } from "./misc.ts";
 import { versionHandlers } from "./versions.ts";
 
@@ -13,4 +14,5 @@ export const lambdaService = defineService<LambdaOperations>("lambda", {
   ...miscHandlers,
   ...invokeHandlers,
   ...layerHandlers,
+  ...urlHandlers,
 });

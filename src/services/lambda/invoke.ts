@@ -97,48 +97,79 @@ function payloadBytes(value: unknown): Buffer {
   throw invalidParameter("Could not read the request payload.");
 }
 
+export interface Invocation {
+  payload: Buffer;
+  type: "RequestResponse" | "Event" | "DryRun";
+  clientContext?: string | undefined;
+  wantLog: boolean;
+}
+
+export interface InvocationResult {
+  statusCode: number;
+  executedVersion: string;
+  payload?: Buffer;
+  functionError?: string;
+  logText?: string;
+}
+
+/** Invoke's whole path, shared by the API and function URLs: qualifier routing, limits, state, the runner. */
+export async function invokeFunction(ctx: RequestContext, name: string, qualifier: string | undefined, invocation: Invocation): Promise<InvocationResult> {
+  const resolved = resolveFunction(ctx, name, qualifier);
+  const config = resolved.alias ? versionConfig(ctx, resolved.record, routedVersion(resolved.alias.FunctionVersion, resolved.alias.AdditionalVersionWeights)) : resolved.config;
+  const { type, payload } = invocation;
+  const limit = type === "Event" ? ASYNC_LIMIT : SYNC_LIMIT;
+  if (payload.length > limit) {
+    throw new AwsError("RequestTooLargeException", `Request must be smaller than ${limit} bytes for the InvokeFunction operation`, { status: 413, fields: { Type: "User" } });
+  }
+  if (Date.now() < config.activeAt) {
+    throw conflict(`The operation cannot be performed at this time. The function is currently in the following state: Pending`);
+  }
+  if (type === "DryRun") return { statusCode: 204, executedVersion: config.Version };
+  if (!RUNNABLE_RUNTIMES.has(config.Runtime ?? "")) {
+    throw new AwsError("InvalidRuntimeException", `Stratus cannot run ${config.Runtime ?? "this"} functions yet.`, { status: 502, fields: { Type: "User" } });
+  }
+  const spec = specFor(ctx, resolved.record, config);
+  const request = { requestId: ctx.requestId, payload, invokedFunctionArn: functionArn(ctx, name, qualifier), clientContext: invocation.clientContext, wantLog: invocation.wantLog };
+  const runner = engineFor(ctx.state);
+  if (type === "Event") {
+    runner.invokeAsync(spec, { ...request, wantLog: false });
+    return { statusCode: 202, executedVersion: config.Version };
+  }
+  try {
+    const result = await runner.invoke(spec, request);
+    return {
+      statusCode: 200,
+      executedVersion: config.Version,
+      payload: result.payload,
+      ...(result.functionError ? { functionError: result.functionError } : {}),
+      ...(result.logText !== undefined ? { logText: result.logText } : {}),
+    };
+  } catch (error) {
+    if (error instanceof ThrottledError) throw tooManyRequests(error.reason, "Rate Exceeded.");
+    if (error instanceof RuntimeUnavailable) throw new AwsError("InvalidRuntimeException", error.message, { status: 502, fields: { Type: "User" } });
+    throw error;
+  }
+}
+
 export const invokeHandlers: HandlerTable<Ops> = {
   async Invoke(input, ctx) {
     const ref = parseFunctionRef(input.FunctionName ?? "", ctx);
-    const qualifier = resolveQualifier(ref, input.Qualifier);
-    const resolved = resolveFunction(ctx, ref.name, qualifier);
-    const config = resolved.alias ? versionConfig(ctx, resolved.record, routedVersion(resolved.alias.FunctionVersion, resolved.alias.AdditionalVersionWeights)) : resolved.config;
     const type = input.InvocationType ?? "RequestResponse";
-    const payload = payloadBytes(input.Payload);
-    const limit = type === "Event" ? ASYNC_LIMIT : SYNC_LIMIT;
-    if (payload.length > limit) {
-      throw new AwsError("RequestTooLargeException", `Request must be smaller than ${limit} bytes for the InvokeFunction operation`, { status: 413, fields: { Type: "User" } });
-    }
-    if (Date.now() < config.activeAt) {
-      throw conflict(`The operation cannot be performed at this time. The function is currently in the following state: Pending`);
-    }
-    if (type === "DryRun") return { StatusCode: 204, ExecutedVersion: config.Version };
-    if (type !== "RequestResponse" && type !== "Event") throw invalidParameter(`Unsupported InvocationType ${type}`);
-    if (!RUNNABLE_RUNTIMES.has(config.Runtime ?? "")) {
-      throw new AwsError("InvalidRuntimeException", `Stratus cannot run ${config.Runtime ?? "this"} functions yet.`, { status: 502, fields: { Type: "User" } });
-    }
-    const spec = specFor(ctx, resolved.record, config);
-    const invokedFunctionArn = functionArn(ctx, ref.name, qualifier);
-    const request = { requestId: ctx.requestId, payload, invokedFunctionArn, clientContext: input.ClientContext, wantLog: input.LogType === "Tail" };
-    const runner = engineFor(ctx.state);
-    if (type === "Event") {
-      runner.invokeAsync(spec, { ...request, wantLog: false });
-      return { StatusCode: 202 };
-    }
-    try {
-      const result = await runner.invoke(spec, request);
-      return {
-        StatusCode: 200,
-        // The SDK's type is its own blob adapter; the codec writes any bytes.
-        Payload: result.payload as unknown as Ops["Invoke"]["output"]["Payload"],
-        ExecutedVersion: config.Version,
-        ...(result.functionError ? { FunctionError: result.functionError } : {}),
-        ...(result.logText !== undefined ? { LogResult: Buffer.from(result.logText).toString("base64") } : {}),
-      };
-    } catch (error) {
-      if (error instanceof ThrottledError) throw tooManyRequests(error.reason, "Rate Exceeded.");
-      if (error instanceof RuntimeUnavailable) throw new AwsError("InvalidRuntimeException", error.message, { status: 502, fields: { Type: "User" } });
-      throw error;
-    }
+    if (type !== "RequestResponse" && type !== "Event" && type !== "DryRun") throw invalidParameter(`Unsupported InvocationType ${String(type)}`);
+    const result = await invokeFunction(ctx, ref.name, resolveQualifier(ref, input.Qualifier), {
+      payload: payloadBytes(input.Payload),
+      type,
+      clientContext: input.ClientContext,
+      wantLog: input.LogType === "Tail",
+    });
+    if (result.statusCode !== 200) return { StatusCode: result.statusCode, ...(type === "DryRun" ? { ExecutedVersion: result.executedVersion } : {}) };
+    return {
+      StatusCode: 200,
+      // The SDK's type is its own blob adapter; the codec writes any bytes.
+      Payload: result.payload as unknown as Ops["Invoke"]["output"]["Payload"],
+      ExecutedVersion: result.executedVersion,
+      ...(result.functionError ? { FunctionError: result.functionError } : {}),
+      ...(result.logText !== undefined ? { LogResult: Buffer.from(result.logText).toString("base64") } : {}),
+    };
   },
 };
