@@ -231,6 +231,24 @@ describe("GetLogEvents", () => {
     );
   });
 
+  it("answers an empty stream with tokens that come back unchanged", async () => {
+    await logs.send(new CreateLogStreamCommand({ logGroupName: "paging", logStreamName: "empty" }));
+    const first = await logs.send(new GetLogEventsCommand({ logGroupName: "paging", logStreamName: "empty", startFromHead: true }));
+    assert.deepEqual(first.events, []);
+    const again = await logs.send(new GetLogEventsCommand({ logGroupName: "paging", logStreamName: "empty", nextToken: first.nextForwardToken }));
+    assert.deepEqual(again.events, []);
+    assert.equal(again.nextForwardToken, first.nextForwardToken);
+    const back = await logs.send(new GetLogEventsCommand({ logGroupName: "paging", logStreamName: "empty", nextToken: first.nextBackwardToken }));
+    assert.equal(back.nextBackwardToken, first.nextBackwardToken);
+    // Events that arrive later show up on the same forward token.
+    await put("paging", [{ timestamp: Date.now(), message: "arrived" }], "empty");
+    const later = await logs.send(new GetLogEventsCommand({ logGroupName: "paging", logStreamName: "empty", nextToken: first.nextForwardToken }));
+    assert.deepEqual(
+      later.events?.map((event) => event.message),
+      ["arrived"],
+    );
+  });
+
   it("rejects bad tokens and limits, and names missing groups and streams", async () => {
     await expectInvalid(logs.send(new GetLogEventsCommand({ logGroupName: "paging", logStreamName: "s", nextToken: "x/123" })), /nextToken/);
     await expectInvalid(logs.send(new GetLogEventsCommand({ logGroupName: "paging", logStreamName: "s", limit: 10_001 })));
