@@ -4,6 +4,7 @@ import type { HandlerTable } from "../../service-types.ts";
 import { registerTaggable } from "../shared/tags.ts";
 import { describeInstanceAttribute, getConsoleOutput, modifyInstanceAttribute, modifyInstanceMetadataOptions, setMonitoring } from "./attributes.ts";
 import { describeInstances, describeInstanceStatus } from "./describe.ts";
+import { associateProfile, describeAssociations, describeCreditSpecifications, disassociateProfile, modifyCreditSpecification, replaceProfile } from "./extras.ts";
 import { rebootInstances, startInstances, stopInstances, terminateInstances } from "./lifecycle.ts";
 import { runInstances } from "./run.ts";
 
@@ -29,4 +30,10 @@ export const instanceHandlers: HandlerTable<Ec2Operations> = {
   MonitorInstances: (input, ctx) => ({ InstanceMonitorings: setMonitoring(ctx, input.InstanceIds ?? [], true, input.DryRun) }),
   UnmonitorInstances: (input, ctx) => ({ InstanceMonitorings: setMonitoring(ctx, input.InstanceIds ?? [], false, input.DryRun) }),
   GetConsoleOutput: (input, ctx) => getConsoleOutput(input, ctx),
+  DescribeInstanceCreditSpecifications: (input, ctx) => describeCreditSpecifications(input, ctx),
+  ModifyInstanceCreditSpecification: (input, ctx) => modifyCreditSpecification(input, ctx),
+  AssociateIamInstanceProfile: (input, ctx) => ({ IamInstanceProfileAssociation: associateProfile(ctx, input.InstanceId, input.IamInstanceProfile) }),
+  ReplaceIamInstanceProfileAssociation: (input, ctx) => ({ IamInstanceProfileAssociation: replaceProfile(ctx, input.AssociationId, input.IamInstanceProfile) }),
+  DisassociateIamInstanceProfile: (input, ctx) => ({ IamInstanceProfileAssociation: disassociateProfile(ctx, input.AssociationId) }),
+  DescribeIamInstanceProfileAssociations: (input, ctx) => describeAssociations(input, ctx),
 };

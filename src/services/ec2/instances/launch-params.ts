@@ -34,6 +34,7 @@ export interface LaunchParams {
   monitoring?: boolean | undefined;
   ebsOptimized?: boolean | undefined;
   hibernation?: boolean | undefined;
+  cpuCredits?: string | undefined;
   /** The launch template used, for the aws:ec2launchtemplate:* tags. */
   template?: { id?: string | undefined; name?: string | undefined; version?: string | undefined } | undefined;
 }
@@ -120,6 +121,7 @@ export function launchParams(ctx: RequestContext, input: RunInstancesRequest): L
     monitoring: pick(input.Monitoring?.Enabled, data.Monitoring?.Enabled),
     ebsOptimized: pick(input.EbsOptimized, data.EbsOptimized),
     hibernation: pick(input.HibernationOptions?.Configured, data.HibernationOptions?.Configured),
+    cpuCredits: pick(input.CreditSpecification?.CpuCredits, data.CreditSpecification?.CpuCredits),
     template: spec ? { id: spec.LaunchTemplateId, name: spec.LaunchTemplateName, version: spec.Version } : undefined,
   };
 }

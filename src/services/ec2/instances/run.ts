@@ -2,7 +2,6 @@
 import type { Image, InstanceMetadataOptionsResponse, InstanceTypeInfo, Reservation, RunInstancesRequest } from "@aws-sdk/client-ec2";
 import { instanceRunner } from "../../../engine/instance-runner.ts";
 import { AwsError } from "../../../shared/aws-error.ts";
-import { findInstanceProfile } from "../../iam/api.ts";
 import type { RequestContext } from "../../service-types.ts";
 import { findImage, instanceTypeInfo, isInstanceTypeOffered, availabilityZoneNames, zoneInfo } from "../catalog/api.ts";
 import { findKeyPair, findPlacementGroup, placeOnHost, releaseFromHost } from "../family/api.ts";
@@ -12,6 +11,7 @@ import { isWellFormedId, newEc2Id } from "../shared/ids.ts";
 import { ec2Table, scopeOf } from "../shared/scope.ts";
 import { checkTagSpecificationTypes, findTaggable, mergeTags, tagsFor, type Tag, type Taggable } from "../shared/tags.ts";
 import { createLaunchVolumes, releaseInstanceVolumes } from "../storage/api.ts";
+import { defaultCpuCredits, newAssociation, resolveProfile } from "./extras.ts";
 import { launchParams, type LaunchParams } from "./launch-params.ts";
 import { clientTokensTable, instancesTable, liveRecord, saveRecord, specOf, type InstanceRecord, type StoredInstance } from "./state.ts";
 import { InstanceViews, reservationsOf } from "./view.ts";
@@ -75,16 +75,10 @@ function validate(ctx: RequestContext, input: RunInstancesRequest): Validated {
   const tenancy = params.placement.Tenancy;
   if (tenancy !== undefined && !["default", "dedicated", "host"].includes(tenancy)) throw invalidParameterValue(`Invalid value '${tenancy}' for tenancy.`);
 
-  let profile: Validated["profile"];
   const wanted = params.iamInstanceProfile;
-  if (wanted && (wanted.Arn || wanted.Name)) {
-    const found = findInstanceProfile(ctx.state, ctx.account, wanted.Arn ?? wanted.Name ?? "");
-    if (!found) {
-      throw wanted.Arn
-        ? invalidParameterValue(`Value (${wanted.Arn}) for parameter iamInstanceProfile.arn is invalid. Invalid IAM Instance Profile ARN`)
-        : invalidParameterValue(`Value (${wanted.Name ?? ""}) for parameter iamInstanceProfile.name is invalid. Invalid IAM Instance Profile name`);
-    }
-    profile = { Arn: found.Arn, Id: found.InstanceProfileId };
+  const profile = wanted && (wanted.Arn || wanted.Name) ? resolveProfile(ctx, wanted) : undefined;
+  if (params.cpuCredits !== undefined && params.cpuCredits !== "standard" && params.cpuCredits !== "unlimited") {
+    throw invalidParameterValue(`Value (${params.cpuCredits}) for parameter cpuCredits is invalid. Valid values are 'standard' and 'unlimited'.`);
   }
 
   if (params.userData !== undefined) {
@@ -208,6 +202,8 @@ function launchOne(ctx: RequestContext, v: Validated, reservationId: string, ind
     disableApiStop: params.disableApiStop ?? false,
     shutdownBehavior: params.shutdownBehavior === "terminate" ? "terminate" : "stop",
     sourceDestCheck: true,
+    cpuCredits: defaultCpuCredits(v.instanceType) !== undefined ? params.cpuCredits : undefined,
+    iamAssociation: v.profile ? newAssociation(now) : undefined,
   };
   const { runner } = instanceRunner();
   const spec = specOf(record, network);

@@ -46,6 +46,10 @@ export interface InstanceRecord {
   disableApiStop: boolean;
   shutdownBehavior: "stop" | "terminate";
   sourceDestCheck: boolean;
+  /** CpuCredits set at launch or by ModifyInstanceCreditSpecification (absent: the type's default). */
+  cpuCredits?: string | undefined;
+  /** The IAM instance profile association (iip-assoc-…) behind Instance.IamInstanceProfile. */
+  iamAssociation?: { AssociationId: string; Timestamp: string } | undefined;
   /** Network and block devices as they were when termination began (shown while shutting down). */
   final?: { network: InstanceNetworkView; blockDevices: InstanceBlockDeviceMapping[] } | undefined;
 }

@@ -1,0 +1,106 @@
+/** CPU credit options and IAM instance profile associations of instances, as Terraform reads and changes them. */
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import {
+  AssociateIamInstanceProfileCommand,
+  DescribeIamInstanceProfileAssociationsCommand,
+  DescribeInstanceCreditSpecificationsCommand,
+  DescribeInstancesCommand,
+  DisassociateIamInstanceProfileCommand,
+  EC2Client,
+  ModifyInstanceCreditSpecificationCommand,
+  ModifyInstanceMetadataOptionsCommand,
+  ReplaceIamInstanceProfileAssociationCommand,
+  RunInstancesCommand,
+} from "@aws-sdk/client-ec2";
+import { CreateInstanceProfileCommand, IAMClient } from "@aws-sdk/client-iam";
+import { clientConfig, type RunningStratus } from "../support/server.ts";
+import { errorOf, linuxImage, startEc2 } from "./instances-support.ts";
+
+let server: RunningStratus;
+let ec2: EC2Client;
+let imageId = "";
+const profiles: Record<string, string> = {};
+
+before(async () => {
+  ({ server, ec2 } = await startEc2());
+  imageId = await linuxImage(ec2);
+  const iam = new IAMClient(clientConfig(server.endpoint));
+  for (const name of ["app-a", "app-b"]) profiles[name] = (await iam.send(new CreateInstanceProfileCommand({ InstanceProfileName: name }))).InstanceProfile?.Arn ?? "";
+  iam.destroy();
+});
+after(async () => {
+  ec2?.destroy();
+  await server?.stop();
+});
+
+async function run(instanceType: "t2.micro" | "t3.micro" | "m5.large", extra: Partial<ConstructorParameters<typeof RunInstancesCommand>[0]> = {}): Promise<string> {
+  const out = await ec2.send(new RunInstancesCommand({ ImageId: imageId, InstanceType: instanceType, MinCount: 1, MaxCount: 1, ...extra }));
+  return out.Instances?.[0]?.InstanceId ?? "";
+}
+
+describe("CPU credit specifications", () => {
+  it("defaults to standard for T2 and unlimited for T3, follows CreditSpecification and Modify, refuses non-burstable types", async () => {
+    const t2 = await run("t2.micro");
+    const t3 = await run("t3.micro");
+    const t3standard = await run("t3.micro", { CreditSpecification: { CpuCredits: "standard" } });
+    const m5 = await run("m5.large");
+    const out = await ec2.send(new DescribeInstanceCreditSpecificationsCommand({ InstanceIds: [t2, t3, t3standard] }));
+    assert.deepEqual(out.InstanceCreditSpecifications, [
+      { InstanceId: t2, CpuCredits: "standard" },
+      { InstanceId: t3, CpuCredits: "unlimited" },
+      { InstanceId: t3standard, CpuCredits: "standard" },
+    ]);
+    const refused = await errorOf(ec2.send(new DescribeInstanceCreditSpecificationsCommand({ InstanceIds: [m5] })));
+    assert.equal(refused.name, "UnsupportedOperation");
+    const modified = await ec2.send(new ModifyInstanceCreditSpecificationCommand({ InstanceCreditSpecifications: [{ InstanceId: t2, CpuCredits: "unlimited" }, { InstanceId: m5, CpuCredits: "unlimited" }] }));
+    assert.deepEqual(modified.SuccessfulInstanceCreditSpecifications, [{ InstanceId: t2 }]);
+    assert.equal(modified.UnsuccessfulInstanceCreditSpecifications?.[0]?.InstanceId, m5);
+    const after = await ec2.send(new DescribeInstanceCreditSpecificationsCommand({ InstanceIds: [t2] }));
+    assert.equal(after.InstanceCreditSpecifications?.[0]?.CpuCredits, "unlimited");
+    const all = await ec2.send(new DescribeInstanceCreditSpecificationsCommand({}));
+    assert.deepEqual((all.InstanceCreditSpecifications ?? []).map((s) => s.InstanceId).sort(), [t2, t3, t3standard].sort(), "only burstable instances are listed");
+  });
+});
+
+describe("IAM instance profile associations", () => {
+  it("associates at launch, replaces, disassociates and re-associates", async () => {
+    const id = await run("t3.micro", { IamInstanceProfile: { Name: "app-a" } });
+    const launched = await ec2.send(new DescribeIamInstanceProfileAssociationsCommand({ Filters: [{ Name: "instance-id", Values: [id] }] }));
+    const association = launched.IamInstanceProfileAssociations?.[0];
+    assert.match(association?.AssociationId ?? "", /^iip-assoc-[0-9a-f]{17}$/);
+    assert.equal(association?.IamInstanceProfile?.Arn, profiles["app-a"]);
+    assert.equal(association?.State, "associated");
+
+    const twice = await errorOf(ec2.send(new AssociateIamInstanceProfileCommand({ InstanceId: id, IamInstanceProfile: { Name: "app-b" } })));
+    assert.equal(twice.name, "IncorrectState");
+    const replaced = await ec2.send(new ReplaceIamInstanceProfileAssociationCommand({ AssociationId: association?.AssociationId, IamInstanceProfile: { Arn: profiles["app-b"] } }));
+    assert.equal(replaced.IamInstanceProfileAssociation?.State, "associating");
+    const instance = (await ec2.send(new DescribeInstancesCommand({ InstanceIds: [id] }))).Reservations?.[0]?.Instances?.[0];
+    assert.equal(instance?.IamInstanceProfile?.Arn, profiles["app-b"]);
+
+    const gone = await ec2.send(new DisassociateIamInstanceProfileCommand({ AssociationId: replaced.IamInstanceProfileAssociation?.AssociationId }));
+    assert.equal(gone.IamInstanceProfileAssociation?.State, "disassociating");
+    const bare = (await ec2.send(new DescribeInstancesCommand({ InstanceIds: [id] }))).Reservations?.[0]?.Instances?.[0];
+    assert.equal(bare?.IamInstanceProfile, undefined);
+    const unknown = await errorOf(ec2.send(new DisassociateIamInstanceProfileCommand({ AssociationId: "iip-assoc-0123456789abcdef0" })));
+    assert.equal(unknown.name, "InvalidAssociationID.NotFound");
+
+    const again = await ec2.send(new AssociateIamInstanceProfileCommand({ InstanceId: id, IamInstanceProfile: { Name: "app-a" } }));
+    assert.equal(again.IamInstanceProfileAssociation?.IamInstanceProfile?.Arn, profiles["app-a"]);
+    const missing = await errorOf(ec2.send(new AssociateIamInstanceProfileCommand({ InstanceId: id, IamInstanceProfile: { Name: "nope" } })));
+    assert.equal(missing.name, "IncorrectState", "the existing association is checked first");
+  });
+});
+
+describe("instance metadata options", () => {
+  it("changes IMDS settings after launch", async () => {
+    const id = await run("t3.micro", { MetadataOptions: { HttpTokens: "optional" } });
+    const out = await ec2.send(new ModifyInstanceMetadataOptionsCommand({ InstanceId: id, HttpTokens: "required", HttpPutResponseHopLimit: 3 }));
+    assert.equal(out.InstanceMetadataOptions?.HttpTokens, "required");
+    const instance = (await ec2.send(new DescribeInstancesCommand({ InstanceIds: [id] }))).Reservations?.[0]?.Instances?.[0];
+    assert.equal(instance?.MetadataOptions?.HttpPutResponseHopLimit, 3);
+    const bad = await errorOf(ec2.send(new ModifyInstanceMetadataOptionsCommand({ InstanceId: id, HttpPutResponseHopLimit: 65 })));
+    assert.equal(bad.name, "InvalidParameterValue");
+  });
+});
