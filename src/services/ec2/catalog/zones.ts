@@ -2,7 +2,7 @@
 import type { AvailabilityZone, AvailabilityZoneOptInStatus, Region } from "@aws-sdk/client-ec2";
 import type { Ec2Operations } from "../../../generated/ec2.ts";
 import type { HandlerTable, RequestContext } from "../../service-types.ts";
-import { checkDryRun, ec2Error, invalidParameterValue } from "../shared/errors.ts";
+import { checkDryRun, invalidParameterValue } from "../shared/errors.ts";
 import { applyFilters } from "../shared/filters.ts";
 import { ec2Table, scopeOf } from "../shared/scope.ts";
 import { factsOf, offeredTypes, regionFacts } from "./data.ts";
@@ -133,7 +133,7 @@ export const zoneHandlers: HandlerTable<Ec2Operations> = {
     const members = factsOf(ctx.region).zones.filter((zone) => zone.GroupName === groupName);
     if (members.length === 0) throw invalidParameterValue(`The zone group name '${groupName}' is invalid.`);
     if (members.every((zone) => zone.OptInStatus === "opt-in-not-required")) {
-      throw ec2Error("InvalidOptInStatus", `The zone group '${groupName}' does not require opt-in; its opt-in status cannot be modified.`);
+      throw invalidParameterValue(`The zone group '${groupName}' does not require opt-in; its opt-in status cannot be modified.`);
     }
     checkDryRun(input);
     groupTable(ctx).put(scopeOf(ctx), groupName, { GroupName: groupName, OptInStatus: status });
