@@ -27,6 +27,8 @@ import {
   TerminateInstancesCommand,
   CreateNetworkInterfaceCommand,
   CreateRouteTableCommand,
+  AssociateSubnetCidrBlockCommand,
+  DisassociateSubnetCidrBlockCommand,
 } from "@aws-sdk/client-ec2";
 import { sdkFailure } from "../support/assertions.ts";
 import type { RunningStratus } from "../support/server.ts";
@@ -78,6 +80,29 @@ describe("EC2 network: DHCP options, CIDR blocks, endpoint services, ids and lau
     assert.deepEqual(primary.map((a) => a.CidrBlock), ["10.50.0.0/16"]);
     assert.equal((await sdkFailure(ec2.send(new DisassociateVpcCidrBlockCommand({ AssociationId: primary[0]!.AssociationId! })))).name, "OperationNotPermitted");
     await ec2.send(new DeleteVpcCommand({ VpcId: vpcId }));
+  });
+
+  it("gives VPCs an Amazon-provided IPv6 /56 and subnets /64 blocks inside it", async () => {
+    const vpc = (await ec2.send(new CreateVpcCommand({ CidrBlock: "10.80.0.0/16", AmazonProvidedIpv6CidrBlock: true }))).Vpc!;
+    const v6 = vpc.Ipv6CidrBlockAssociationSet?.[0];
+    assert.match(v6?.Ipv6CidrBlock ?? "", /^2001:db8:[0-9a-f]{1,4}:[0-9a-f]{0,2}00::\/56$/, "from the IPv6 documentation range");
+    assert.equal(v6?.Ipv6CidrBlockState?.State, "associated");
+    const [table] = (await ec2.send(new DescribeRouteTablesCommand({ Filters: [{ Name: "vpc-id", Values: [vpc.VpcId!] }] }))).RouteTables ?? [];
+    assert.ok(table?.Routes?.some((r) => r.DestinationIpv6CidrBlock === v6?.Ipv6CidrBlock && r.GatewayId === "local"));
+    const prefix = v6!.Ipv6CidrBlock!.replace(/00::\/56$/, "");
+    const outside = await sdkFailure(ec2.send(new CreateSubnetCommand({ VpcId: vpc.VpcId!, CidrBlock: "10.80.1.0/24", Ipv6CidrBlock: "2001:db9::/64" })));
+    assert.equal(outside.name, "InvalidSubnet.Range");
+    const subnet = (await ec2.send(new CreateSubnetCommand({ VpcId: vpc.VpcId!, CidrBlock: "10.80.1.0/24", Ipv6CidrBlock: `${prefix}01::/64` }))).Subnet!;
+    assert.equal(subnet.Ipv6CidrBlockAssociationSet?.[0]?.Ipv6CidrBlock, `${prefix}01::/64`);
+    const conflict = await sdkFailure(ec2.send(new CreateSubnetCommand({ VpcId: vpc.VpcId!, CidrBlock: "10.80.2.0/24", Ipv6CidrBlock: `${prefix}01::/64` })));
+    assert.equal(conflict.name, "InvalidSubnet.Conflict");
+    const found = (await ec2.send(new DescribeSubnetsCommand({ Filters: [{ Name: "ipv6-cidr-block-association.ipv6-cidr-block", Values: [`${prefix}01::/64`] }] }))).Subnets ?? [];
+    assert.deepEqual(found.map((x) => x.SubnetId), [subnet.SubnetId]);
+    const busy = await sdkFailure(ec2.send(new DisassociateVpcCidrBlockCommand({ AssociationId: v6!.AssociationId! })));
+    assert.equal(busy.name, "DependencyViolation");
+    await ec2.send(new DisassociateSubnetCidrBlockCommand({ AssociationId: subnet.Ipv6CidrBlockAssociationSet![0]!.AssociationId! }));
+    const second = await ec2.send(new AssociateSubnetCidrBlockCommand({ SubnetId: subnet.SubnetId!, Ipv6CidrBlock: `${prefix}02::/64` }));
+    assert.equal(second.Ipv6CidrBlockAssociation?.Ipv6CidrBlock, `${prefix}02::/64`);
   });
 
   it("answers a repeated ClientToken with the first result and refuses it with other parameters", async () => {

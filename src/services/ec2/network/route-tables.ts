@@ -134,7 +134,10 @@ export const routeTableHandlers: HandlerTable<Ec2Operations> = {
       Associations: [],
       PropagatingVgws: [],
       RouteTableId: id,
-      Routes: (vpc.CidrBlockAssociationSet ?? []).map((a) => ({ DestinationCidrBlock: a.CidrBlock, GatewayId: "local", Origin: "CreateRouteTable", State: "active" })),
+      Routes: [
+        ...(vpc.CidrBlockAssociationSet ?? []).map((a): Route => ({ DestinationCidrBlock: a.CidrBlock, GatewayId: "local", Origin: "CreateRouteTable", State: "active" })),
+        ...(vpc.Ipv6CidrBlockAssociationSet ?? []).map((a): Route => ({ DestinationIpv6CidrBlock: a.Ipv6CidrBlock, GatewayId: "local", Origin: "CreateRouteTable", State: "active" })),
+      ],
       Tags: tags,
       VpcId: vpc.VpcId,
       OwnerId: ctx.account,

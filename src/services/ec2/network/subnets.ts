@@ -1,5 +1,5 @@
 /** Subnets: create (CIDR inside the VPC, no overlap, zone checked incl. opt-in), describe, delete, attributes, default subnets. */
-import type { AvailabilityZone, Subnet } from "@aws-sdk/client-ec2";
+import type { AvailabilityZone, Subnet, Vpc } from "@aws-sdk/client-ec2";
 import type { Ec2Operations } from "../../../generated/ec2.ts";
 import type { HandlerTable, RequestContext } from "../../service-types.ts";
 import { availabilityZoneNames, zoneInfo } from "../catalog/api.ts";
@@ -8,6 +8,7 @@ import { applyFilters } from "../shared/filters.ts";
 import { paginate } from "../shared/paging.ts";
 import { checkTagSpecificationTypes, tagsFor } from "../shared/tags.ts";
 import { cidrContains, cidrsOverlap, formatCidr, parseCidr } from "./cidr.ts";
+import { cidr6Contains, cidr6Overlap, formatCidr6, parseCidr6 } from "./ipv6.ts";
 import { KIND, requireRecord, selectByIds } from "./lookup.ts";
 import type { Net } from "./state.ts";
 import { createSubnetRecord, defaultSubnetCidr } from "./vpc-setup.ts";
@@ -34,6 +35,26 @@ function resolveZone(ctx: RequestContext, n: Net, vpcId: string, name: string | 
     throw invalidParameterValue(`Value (${name ?? id ?? ""}) for parameter ${parameter} is invalid. Subnets can currently only be created in the following availability zones: ${standard.join(", ")}.`);
   }
   return zone;
+}
+
+/** A subnet's IPv6 block is a /64 inside one of its VPC's blocks, overlapping no other subnet's. */
+export function checkSubnetIpv6(n: Net, vpc: Vpc, text: string, exceptSubnetId?: string): string {
+  const block = parseCidr6(text.toLowerCase());
+  if (!block) throw invalidParameterValue(`Value (${text}) for parameter ipv6CidrBlock is invalid. This is not a valid IPv6 CIDR block.`);
+  const vpcBlocks = (vpc.Ipv6CidrBlockAssociationSet ?? []).map((a) => parseCidr6(a.Ipv6CidrBlock ?? "")).filter((c) => c !== undefined);
+  if (block.prefix !== 64 || !vpcBlocks.some((outer) => cidr6Contains(outer, block))) {
+    throw ec2Error("InvalidSubnet.Range", `The IPv6 CIDR '${text}' is invalid.`);
+  }
+  for (const subnet of n.subnets.list()) {
+    if (subnet.VpcId !== vpc.VpcId || subnet.SubnetId === exceptSubnetId) continue;
+    for (const association of subnet.Ipv6CidrBlockAssociationSet ?? []) {
+      const other = parseCidr6(association.Ipv6CidrBlock ?? "");
+      if (other && association.Ipv6CidrBlockState?.State === "associated" && cidr6Overlap(other, block)) {
+        throw ec2Error("InvalidSubnet.Conflict", `The IPv6 CIDR '${text}' conflicts with another subnet`);
+      }
+    }
+  }
+  return formatCidr6(block);
 }
 
 export function requireSubnetRecord(n: Net, id: string | undefined): Subnet {
@@ -81,12 +102,13 @@ export const subnetHandlers: HandlerTable<Ec2Operations> = {
     if (siblings.some((s) => { const other = parseCidr(s.CidrBlock ?? ""); return other !== undefined && cidrsOverlap(other, cidr); })) {
       throw ec2Error("InvalidSubnet.Conflict", `The CIDR '${input.CidrBlock}' conflicts with another subnet`);
     }
+    const ipv6 = input.Ipv6CidrBlock ? checkSubnetIpv6(n, vpc, input.Ipv6CidrBlock) : undefined;
     const zone = resolveZone(ctx, n, vpc.VpcId ?? "", input.AvailabilityZone, input.AvailabilityZoneId);
     checkTagSpecificationTypes(input.TagSpecifications, ["subnet"]);
     const tags = tagsFor(input.TagSpecifications, "subnet");
     checkDryRun(input);
     const subnet = ctx.state.transaction(() =>
-      createSubnetRecord(ctx, n, { vpcId: vpc.VpcId ?? "", cidr: formatCidr(cidr), zoneName: zone.ZoneName ?? "", zoneId: zone.ZoneId ?? "", tags }),
+      createSubnetRecord(ctx, n, { vpcId: vpc.VpcId ?? "", cidr: formatCidr(cidr), zoneName: zone.ZoneName ?? "", zoneId: zone.ZoneId ?? "", tags, ...(ipv6 ? { ipv6 } : {}) }),
     );
     return { Subnet: subnet };
   },

@@ -1,4 +1,4 @@
-/** DHCP option sets and their VPC associations, and secondary IPv4 CIDR blocks of a VPC. */
+/** DHCP option sets and their VPC associations; secondary IPv4 and Amazon-provided IPv6 blocks of VPCs and subnets. */
 import type { DhcpConfiguration, VpcCidrBlockAssociation } from "@aws-sdk/client-ec2";
 import type { Ec2Operations } from "../../../generated/ec2.ts";
 import type { HandlerTable } from "../../service-types.ts";
@@ -7,7 +7,9 @@ import { newEc2Id } from "../shared/ids.ts";
 import { checkTagSpecificationTypes, tagsFor } from "../shared/tags.ts";
 import { cidrContains, cidrsOverlap, parseCidr } from "./cidr.ts";
 import { KIND, requireRecord } from "./lookup.ts";
-import { defaultDhcpOptionsId } from "./vpc-setup.ts";
+import { amazonIpv6Block, cidr6Contains, parseCidr6 } from "./ipv6.ts";
+import { checkSubnetIpv6, requireSubnetRecord } from "./subnets.ts";
+import { defaultDhcpOptionsId, ipv6Association } from "./vpc-setup.ts";
 import { networkFor, requireVpc, validVpcCidr } from "./vpcs.ts";
 
 const DHCP_KEYS = ["domain-name", "domain-name-servers", "ntp-servers", "netbios-name-servers", "netbios-node-type", "ipv6-address-preferred-lease-time"];
@@ -55,8 +57,22 @@ export const vpcExtraHandlers: HandlerTable<Ec2Operations> = {
   AssociateVpcCidrBlock: (input, ctx) => {
     const n = networkFor(ctx);
     const vpc = requireVpc(n, input.VpcId);
-    if (input.AmazonProvidedIpv6CidrBlock || input.Ipv6CidrBlock || input.Ipv6IpamPoolId) {
-      throw ec2Error("InvalidParameterCombination", "IPv6 CIDR blocks are not supported by Stratus yet.");
+    if (input.Ipv6CidrBlock || input.Ipv6IpamPoolId || input.Ipv6Pool) {
+      throw ec2Error("InvalidParameterCombination", "Only Amazon-provided IPv6 blocks (AmazonProvidedIpv6CidrBlock) are supported by Stratus.");
+    }
+    if (input.AmazonProvidedIpv6CidrBlock) {
+      if ((vpc.Ipv6CidrBlockAssociationSet ?? []).some((a) => a.Ipv6CidrBlockState?.State === "associated")) {
+        throw ec2Error("CidrLimitExceeded", `This network '${vpc.VpcId ?? ""}' has met its maximum number of allowed Amazon-provided IPv6 CIDRs: 1`);
+      }
+      const association = ipv6Association(ctx.region, amazonIpv6Block());
+      ctx.state.transaction(() => {
+        n.vpcs.put(vpc.VpcId ?? "", { ...vpc, Ipv6CidrBlockAssociationSet: [...(vpc.Ipv6CidrBlockAssociationSet ?? []), association] });
+        for (const table of n.routeTables.list()) {
+          if (table.VpcId !== vpc.VpcId) continue;
+          n.routeTables.put(table.RouteTableId ?? "", { ...table, Routes: [...(table.Routes ?? []), { DestinationIpv6CidrBlock: association.Ipv6CidrBlock, GatewayId: "local", Origin: "CreateRouteTable", State: "active" }] });
+        }
+      });
+      return { VpcId: vpc.VpcId, Ipv6CidrBlockAssociation: association };
     }
     const cidrText = validVpcCidr(input.CidrBlock);
     const cidr = parseCidr(cidrText);
@@ -82,6 +98,24 @@ export const vpcExtraHandlers: HandlerTable<Ec2Operations> = {
 
   DisassociateVpcCidrBlock: (input, ctx) => {
     const n = networkFor(ctx);
+    const v6 = n.vpcs.list().find((v) => (v.Ipv6CidrBlockAssociationSet ?? []).some((a) => a.AssociationId === input.AssociationId));
+    if (v6) {
+      const association = (v6.Ipv6CidrBlockAssociationSet ?? []).find((a) => a.AssociationId === input.AssociationId);
+      const block = parseCidr6(association?.Ipv6CidrBlock ?? "");
+      const used = n.subnets.list().some((s) => s.VpcId === v6.VpcId && (s.Ipv6CidrBlockAssociationSet ?? []).some((a) => {
+        const inner = parseCidr6(a.Ipv6CidrBlock ?? "");
+        return block !== undefined && inner !== undefined && cidr6Contains(block, inner);
+      }));
+      if (used) throw ec2Error("DependencyViolation", `The vpc CIDR block with association ID ${input.AssociationId ?? ""} has dependencies and cannot be disassociated.`);
+      ctx.state.transaction(() => {
+        n.vpcs.put(v6.VpcId ?? "", { ...v6, Ipv6CidrBlockAssociationSet: (v6.Ipv6CidrBlockAssociationSet ?? []).filter((a) => a.AssociationId !== input.AssociationId) });
+        for (const table of n.routeTables.list()) {
+          if (table.VpcId !== v6.VpcId) continue;
+          n.routeTables.put(table.RouteTableId ?? "", { ...table, Routes: (table.Routes ?? []).filter((r) => !(r.GatewayId === "local" && r.DestinationIpv6CidrBlock === association?.Ipv6CidrBlock)) });
+        }
+      });
+      return { VpcId: v6.VpcId, Ipv6CidrBlockAssociation: { ...association, Ipv6CidrBlockState: { State: "disassociated" } } };
+    }
     const vpc = n.vpcs.list().find((v) => (v.CidrBlockAssociationSet ?? []).some((a) => a.AssociationId === input.AssociationId));
     if (!vpc) throw ec2Error("InvalidVpcCidrBlockAssociationID.NotFound", `The vpc CIDR block association ID '${input.AssociationId ?? ""}' does not exist`);
     const association = (vpc.CidrBlockAssociationSet ?? []).find((a) => a.AssociationId === input.AssociationId);
@@ -102,5 +136,31 @@ export const vpcExtraHandlers: HandlerTable<Ec2Operations> = {
       }
     });
     return { VpcId: vpc.VpcId, CidrBlockAssociation: { ...association, CidrBlockState: { State: "disassociated" } } };
+  },
+
+  AssociateSubnetCidrBlock: (input, ctx) => {
+    const n = networkFor(ctx);
+    const subnet = requireSubnetRecord(n, input.SubnetId);
+    if (!input.Ipv6CidrBlock) throw ec2Error("MissingParameter", "The request must contain the parameter ipv6CidrBlock");
+    if ((subnet.Ipv6CidrBlockAssociationSet ?? []).some((a) => a.Ipv6CidrBlockState?.State === "associated")) {
+      throw ec2Error("CidrLimitExceeded", `Subnet ${subnet.SubnetId ?? ""} already has an IPv6 CIDR block associated`);
+    }
+    const block = checkSubnetIpv6(n, requireVpc(n, subnet.VpcId), input.Ipv6CidrBlock, subnet.SubnetId);
+    const association = { AssociationId: newEc2Id("subnet-cidr-assoc"), Ipv6CidrBlock: block, Ipv6CidrBlockState: { State: "associated" as const } };
+    n.subnets.put(subnet.SubnetId ?? "", { ...subnet, Ipv6CidrBlockAssociationSet: [...(subnet.Ipv6CidrBlockAssociationSet ?? []), association] });
+    return { SubnetId: subnet.SubnetId, Ipv6CidrBlockAssociation: association };
+  },
+
+  DisassociateSubnetCidrBlock: (input, ctx) => {
+    const n = networkFor(ctx);
+    const subnet = n.subnets.list().find((s) => (s.Ipv6CidrBlockAssociationSet ?? []).some((a) => a.AssociationId === input.AssociationId));
+    if (!subnet) throw ec2Error("InvalidSubnetCidrBlockAssociationID.NotFound", `The subnet CIDR block association ID '${input.AssociationId ?? ""}' does not exist`);
+    const association = (subnet.Ipv6CidrBlockAssociationSet ?? []).find((a) => a.AssociationId === input.AssociationId);
+    // AWS refuses while the subnet assigns IPv6 addresses on creation.
+    if (subnet.AssignIpv6AddressOnCreation) {
+      throw ec2Error("InvalidParameterValue", `Subnet ${subnet.SubnetId ?? ""} has assignIpv6AddressOnCreation set; turn it off before disassociating its IPv6 CIDR block`);
+    }
+    n.subnets.put(subnet.SubnetId ?? "", { ...subnet, Ipv6CidrBlockAssociationSet: (subnet.Ipv6CidrBlockAssociationSet ?? []).filter((a) => a.AssociationId !== input.AssociationId) });
+    return { SubnetId: subnet.SubnetId, Ipv6CidrBlockAssociation: { ...association, Ipv6CidrBlockState: { State: "disassociated" } } };
   },
 };

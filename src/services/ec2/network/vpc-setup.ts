@@ -1,5 +1,5 @@
 /** Building VPCs the way AWS does (main route table, default ACL and security group with every VPC) and the default VPC. */
-import type { AttachmentStatus, InternetGateway, NetworkAcl, NetworkAclEntry, RouteTable, Subnet, Tag } from "@aws-sdk/client-ec2";
+import type { AttachmentStatus, VpcIpv6CidrBlockAssociation, InternetGateway, NetworkAcl, NetworkAclEntry, RouteTable, Subnet, Tag } from "@aws-sdk/client-ec2";
 import type { RequestContext } from "../../service-types.ts";
 import { availabilityZoneNames, zoneInfo } from "../catalog/api.ts";
 import { arnOf, newEc2Id } from "../shared/ids.ts";
@@ -9,6 +9,8 @@ import { net, type Net, type StoredSecurityGroup, type StoredVpc } from "./state
 
 export interface NewVpc {
   cidr: string;
+  /** An Amazon-provided IPv6 /56, when asked for. */
+  ipv6?: string;
   tenancy?: string;
   isDefault?: boolean;
   tags?: Tag[];
@@ -33,6 +35,15 @@ export function defaultDhcpOptionsId(ctx: RequestContext, n: Net): string {
   return id;
 }
 
+/** A VPC's Amazon-provided IPv6 block as DescribeVpcs shows it. */
+export const ipv6Association = (region: string, block: string): VpcIpv6CidrBlockAssociation => ({
+  AssociationId: newEc2Id("vpc-cidr-assoc"),
+  Ipv6CidrBlock: block,
+  Ipv6CidrBlockState: { State: "associated" },
+  NetworkBorderGroup: region,
+  Ipv6Pool: "Amazon",
+});
+
 const aclEntry = (ruleNumber: number, egress: boolean, action: "allow" | "deny"): NetworkAclEntry => ({
   CidrBlock: "0.0.0.0/0",
   Egress: egress,
@@ -47,7 +58,7 @@ export function createVpcWithDefaults(ctx: RequestContext, n: Net, request: NewV
   const vpc: StoredVpc = {
     OwnerId: ctx.account,
     InstanceTenancy: (request.tenancy ?? "default") as StoredVpc["InstanceTenancy"],
-    Ipv6CidrBlockAssociationSet: [],
+    Ipv6CidrBlockAssociationSet: request.ipv6 ? [ipv6Association(ctx.region, request.ipv6)] : [],
     CidrBlockAssociationSet: [{ AssociationId: newEc2Id("vpc-cidr-assoc"), CidrBlock: request.cidr, CidrBlockState: { State: "associated" } }],
     IsDefault: request.isDefault ?? false,
     BlockPublicAccessStates: { InternetGatewayBlockMode: "off" },
@@ -68,7 +79,10 @@ export function createVpcWithDefaults(ctx: RequestContext, n: Net, request: NewV
     Associations: [{ Main: true, RouteTableAssociationId: newEc2Id("rtbassoc"), RouteTableId: routeTableId, AssociationState: { State: "associated" } }],
     PropagatingVgws: [],
     RouteTableId: routeTableId,
-    Routes: [{ DestinationCidrBlock: request.cidr, GatewayId: "local", Origin: "CreateRouteTable", State: "active" }],
+    Routes: [
+      { DestinationCidrBlock: request.cidr, GatewayId: "local", Origin: "CreateRouteTable", State: "active" },
+      ...(request.ipv6 ? [{ DestinationIpv6CidrBlock: request.ipv6, GatewayId: "local", Origin: "CreateRouteTable" as const, State: "active" as const }] : []),
+    ],
     Tags: [],
     VpcId: vpcId,
     OwnerId: ctx.account,
@@ -119,6 +133,7 @@ export interface NewSubnet {
   zoneId: string;
   defaultForAz?: boolean;
   mapPublicIpOnLaunch?: boolean;
+  ipv6?: string;
   tags?: Tag[];
 }
 
@@ -131,7 +146,7 @@ export function createSubnetRecord(ctx: RequestContext, n: Net, request: NewSubn
     MapCustomerOwnedIpOnLaunch: false,
     OwnerId: ctx.account,
     AssignIpv6AddressOnCreation: false,
-    Ipv6CidrBlockAssociationSet: [],
+    Ipv6CidrBlockAssociationSet: request.ipv6 ? [{ AssociationId: newEc2Id("subnet-cidr-assoc"), Ipv6CidrBlock: request.ipv6, Ipv6CidrBlockState: { State: "associated" } }] : [],
     SubnetArn: arnOf(ctx.region, ctx.account, `subnet/${subnetId}`),
     EnableDns64: false,
     Ipv6Native: false,

@@ -6,6 +6,7 @@ import { applyFilters } from "../shared/filters.ts";
 import { paginate } from "../shared/paging.ts";
 import { checkTagSpecificationTypes, tagsFor } from "../shared/tags.ts";
 import { formatCidr, parseCidr } from "./cidr.ts";
+import { amazonIpv6Block } from "./ipv6.ts";
 import { KIND, requireRecord, selectByIds } from "./lookup.ts";
 import { net, type Net, type StoredVpc } from "./state.ts";
 import { buildDefaultVpc, createVpcWithDefaults, defaultAcl, defaultSecurityGroup, ensureDefaultVpcIn, mainRouteTable } from "./vpc-setup.ts";
@@ -77,7 +78,11 @@ export const vpcHandlers: HandlerTable<Ec2Operations> = {
     const tags = tagsFor(input.TagSpecifications, "vpc");
     checkDryRun(input);
     const n = networkFor(ctx);
-    const vpc = ctx.state.transaction(() => createVpcWithDefaults(ctx, n, { cidr, tenancy, tags }));
+    if (input.Ipv6CidrBlock || input.Ipv6Pool || input.Ipv6IpamPoolId) {
+      throw ec2Error("InvalidParameterCombination", "Only Amazon-provided IPv6 blocks (AmazonProvidedIpv6CidrBlock) are supported by Stratus.");
+    }
+    const ipv6 = input.AmazonProvidedIpv6CidrBlock ? { ipv6: amazonIpv6Block() } : {};
+    const vpc = ctx.state.transaction(() => createVpcWithDefaults(ctx, n, { cidr, tenancy, tags, ...ipv6 }));
     // A new VPC is "pending" for an instant on AWS; clients wait for "available", which it already is.
     return { Vpc: vpcView(vpc) };
   },
