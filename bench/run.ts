@@ -1,5 +1,6 @@
 /** `npm run bench`: start-up, idle memory and small-request throughput of Stratus beside Moto, in one run. */
 import { Agent, request } from "node:http";
+import { runEc2Bench } from "./ec2.ts";
 import { memoryMb, startMotoPeer, startStratusPeer, STS_HEADERS, type StartedPeer } from "./peers.ts";
 
 const STARTS = Number(process.env.BENCH_STARTS ?? 10);
@@ -87,3 +88,6 @@ const rows: Array<[string, string, string, string, string]> = [
 const header: [string, string, string, string, string] = ["measure", "Stratus", "Moto", "ratio", "target"];
 const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]?.length ?? 0)));
 for (const row of [header, ...rows]) console.log(row.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join("  "));
+
+// EC2 section (bench/ec2.ts, also runnable alone); BENCH_EC2=0 skips it.
+if (process.env.BENCH_EC2 !== "0") await runEc2Bench();
