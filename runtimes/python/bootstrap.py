@@ -2,6 +2,7 @@
 import http.client
 import importlib
 import json
+import logging
 import os
 import sys
 import threading
@@ -75,6 +76,21 @@ def load_handler():
     return handler
 
 
+class _RequestIdFilter(logging.Filter):
+    def filter(self, record):
+        record.aws_request_id = CURRENT["request_id"]
+        return True
+
+
+CURRENT = {"request_id": None}
+# The logging format of Lambda's python runtime: level, UTC time, request id, message (one event per record).
+_handler = logging.StreamHandler(sys.stdout)
+_handler.setFormatter(logging.Formatter("[%(levelname)s]\t%(asctime)s.%(msecs)03dZ\t%(aws_request_id)s\t%(message)s", "%Y-%m-%dT%H:%M:%S"))
+_handler.formatter.converter = time.gmtime
+_handler.addFilter(_RequestIdFilter())
+logging.getLogger().addHandler(_handler)
+
+
 class Context:
     def __init__(self, headers, request_id):
         self.aws_request_id = request_id
@@ -98,6 +114,7 @@ def main():
     while True:
         _, headers, body = call("GET", "/2018-06-01/runtime/invocation/next")
         request_id = headers.get("lambda-runtime-aws-request-id", "")
+        CURRENT["request_id"] = request_id
         os.environ["_X_AMZN_TRACE_ID"] = headers.get("lambda-runtime-trace-id", "")
         try:
             event = json.loads(body) if body else {}

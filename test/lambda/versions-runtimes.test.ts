@@ -72,10 +72,13 @@ describe("Lambda versions, aliases and runtimes", () => {
       FunctionName: "py",
       Runtime: "python3.11",
       Handler: "app.handler",
-      Code: { ZipFile: zipOf({ "app.py": "import os\nn = 0\ndef handler(event, context):\n    global n\n    n += 1\n    print('hello from python')\n    if event.get('fail'):\n        raise ValueError('bad input')\n    return {'n': n, 'name': context.function_name, 'remaining': context.get_remaining_time_in_millis() > 0, 'x': event.get('x')}\n" }) },
+      Code: { ZipFile: zipOf({ "app.py": "import logging\nlogger = logging.getLogger()\nlogger.setLevel(logging.INFO)\nn = 0\ndef handler(event, context):\n    global n\n    n += 1\n    print('hello from python')\n    logger.info('logged %s', n)\n    if event.get('fail'):\n        raise ValueError('bad input')\n    return {'n': n, 'name': context.function_name, 'remaining': context.get_remaining_time_in_millis() > 0, 'x': event.get('x')}\n" }) },
     });
-    const ok = json((await fx.lambda.send(new InvokeCommand({ FunctionName: "py", Payload: Buffer.from('{"x":5}') }))).Payload);
-    assert.deepEqual(ok, { n: 1, name: "py", remaining: true, x: 5 });
+    const first = await fx.lambda.send(new InvokeCommand({ FunctionName: "py", Payload: Buffer.from('{"x":5}'), LogType: "Tail" }));
+    assert.deepEqual(json(first.Payload), { n: 1, name: "py", remaining: true, x: 5 });
+    const log = Buffer.from(first.LogResult ?? "", "base64").toString();
+    assert.match(log, /^hello from python$/m);
+    assert.match(log, new RegExp(`^\\[INFO\\]\\t\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}Z\\t${first.$metadata.requestId}\\tlogged 1$`, "m"));
     const failed = await fx.lambda.send(new InvokeCommand({ FunctionName: "py", Payload: Buffer.from('{"fail":true}') }));
     assert.equal(failed.FunctionError, "Unhandled");
     const body = json(failed.Payload) as { errorType: string; errorMessage: string; stackTrace: string[] };

@@ -102,21 +102,24 @@ export function removeCgroup(dir: string, killMembers: boolean): void {
   }
 }
 
-/** Peak memory of the environment in bytes: the cgroup's high-water mark, else the largest VmHWM among its processes. */
+/**
+ * Peak memory of the environment in bytes: the larger of the cgroup's high-water mark (memory charged to the
+ * environment) and its processes' peak RSS (which also counts the runtime's shared pages, as Lambda's figure does).
+ */
 export function peakMemory(cgroupDir: string | undefined, pid: number | undefined): number {
+  let peak = 0;
   if (cgroupDir) {
     try {
-      return Number(readFileSync(join(cgroupDir, "memory.max_usage_in_bytes"), "utf8"));
+      peak = Number(readFileSync(join(cgroupDir, "memory.max_usage_in_bytes"), "utf8"));
     } catch {
-      // fall through
+      // no cgroup figure
     }
   }
-  let peak = 0;
   const visit = (p: number, depth: number): void => {
     try {
       const hwm = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${p}/status`, "utf8"))?.[1];
       if (hwm) peak = Math.max(peak, Number(hwm) * 1024);
-      if (depth > 3) return;
+      if (depth > 4) return;
       for (const child of readFileSync(`/proc/${p}/task/${p}/children`, "utf8").split(" ").filter(Boolean)) visit(Number(child), depth + 1);
     } catch {
       // process gone

@@ -3,7 +3,7 @@ import type { LambdaOperations } from "../../generated/lambda.ts";
 import { AwsError } from "../../shared/aws-error.ts";
 import { LambdaEngine } from "../../engine/lambda/engine.ts";
 import { RuntimeUnavailable } from "../../engine/lambda/runtimes.ts";
-import { ThrottledError, type FunctionSpec } from "../../engine/lambda/types.ts";
+import { ThrottledError, type FunctionCredentials, type FunctionSpec } from "../../engine/lambda/types.ts";
 import type { StateStore } from "../../state/state-store.ts";
 import { findRoleByArn } from "../iam/api.ts";
 import { appendLogEvents } from "../logs/api.ts";
@@ -26,6 +26,7 @@ export const accountConcurrencyLimit = (): number => Number(process.env.STRATUS_
 export const minimumUnreserved = (limit: number): number => Math.min(100, Math.floor(limit / 10));
 
 let engine: LambdaEngine | undefined;
+const sessions = new Map<string, { credentials: FunctionCredentials; expiresAt: number }>();
 
 /** One engine per Stratus process, made on the first invocation; its log lines go to CloudWatch Logs. */
 function engineFor(state: StateStore): LambdaEngine {
@@ -72,6 +73,10 @@ function specFor(ctx: RequestContext, record: FunctionRecord, config: FunctionCo
     layerDigests: layerDigests(ctx, config.Layers),
     endpoint: ctx.endpoint,
     credentials: () => {
+      // One session per function and role while it has over an hour left: cold starts do not pile up issued keys.
+      const cacheKey = `${ctx.account}/${ctx.region}/${config.FunctionName}/${config.Role}`;
+      const cached = sessions.get(cacheKey);
+      if (cached && cached.expiresAt - Date.now() > 3_600_000) return cached.credentials;
       const role = findRoleByArn(ctx.state, ctx.account, config.Role);
       // Lambda assumes the execution role with the function's name as the session name.
       const roleName = role?.RoleName ?? config.Role.slice(config.Role.lastIndexOf("/") + 1);
@@ -82,7 +87,9 @@ function specFor(ctx: RequestContext, record: FunctionRecord, config: FunctionCo
         kind: "assumed-role" as const,
       };
       const issued = issueTemporaryCredentials(ctx.state, principal, 43200, config.Role);
-      return { accessKeyId: issued.AccessKeyId, secretAccessKey: issued.SecretAccessKey, sessionToken: issued.SessionToken };
+      const credentials = { accessKeyId: issued.AccessKeyId, secretAccessKey: issued.SecretAccessKey, sessionToken: issued.SessionToken };
+      sessions.set(cacheKey, { credentials, expiresAt: issued.Expiration.getTime() });
+      return credentials;
     },
     reserved: record.reservedConcurrency,
     unreservedLimit: limit - reservedTotal,
