@@ -1,4 +1,4 @@
-/** The catalogue and EBS through the AWS CLI: zones with Local/Wavelength Zones, aws_ami-style image lookups, types, volumes. */
+/** The catalogue and EBS through the AWS CLI: zones with Local/Wavelength Zones, aws_ami-style image lookups, volumes. */
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
@@ -48,10 +48,7 @@ describe("AWS CLI", { concurrency: true }, () => {
     assert.equal(out["Owner"], "amazon");
   });
 
-  it("describe-instance-types and create-volume", async () => {
-    const types = (await aws("describe-instance-types", "--instance-types", "t3.micro")).InstanceTypes as Array<{ VCpuInfo: { DefaultVCpus: number }; MemoryInfo: { SizeInMiB: number } }>;
-    assert.equal(types[0]?.VCpuInfo.DefaultVCpus, 2);
-    assert.equal(types[0]?.MemoryInfo.SizeInMiB, 1024);
+  it("create-volume with gp3 defaults", async () => {
     const created = await aws("create-volume", "--availability-zone", "us-east-1c", "--size", "8", "--volume-type", "gp3");
     assert.equal(created["State"], "creating");
     const id = String(created["VolumeId"]);
