@@ -13,7 +13,7 @@ import { checkTagSpecificationTypes, findTaggable, mergeTags, tagsFor, type Tag,
 import { createLaunchVolumes, releaseInstanceVolumes } from "../storage/api.ts";
 import { defaultCpuCredits, newAssociation, resolveProfile } from "./extras.ts";
 import { launchParams, type LaunchParams } from "./launch-params.ts";
-import { clientTokensTable, instancesTable, liveRecord, saveRecord, specOf, type InstanceRecord, type StoredInstance } from "./state.ts";
+import { clientTokensTable, instancesTable, liveRecord, purgeExpired, saveRecord, specOf, type InstanceRecord, type StoredInstance } from "./state.ts";
 import { InstanceViews, reservationsOf } from "./view.ts";
 
 /** EC2's default when a request names no instance type. */
@@ -283,6 +283,7 @@ export function runInstances(input: RunInstancesRequest, ctx: RequestContext): R
   }
   const v = validate(ctx, input);
   checkDryRun(input);
+  purgeExpired(ctx);
   const zone = launchZone(ctx, v);
   const reservationId = newEc2Id("r");
   const now = Date.now();

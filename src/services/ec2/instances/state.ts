@@ -97,6 +97,19 @@ export function isExpired(record: InstanceRecord, now: number): boolean {
   return lifecycle.state === "terminated" && now - lifecycle.since >= instanceRunner().timings.terminatedRetentionMs;
 }
 
+const lastPurge = new Map<string, number>();
+
+/** Drops terminated instances past their retention from the table (at most once a minute per scope, on writes). */
+export function purgeExpired(ctx: RequestContext, now = Date.now()): void {
+  const key = `${ctx.account}/${ctx.region}`;
+  if (now - (lastPurge.get(key) ?? 0) < 60_000) return;
+  lastPurge.set(key, now);
+  const table = instancesTable(ctx);
+  for (const record of table.list(scopeOf(ctx))) {
+    if (isExpired(record, now)) table.delete(scopeOf(ctx), record.InstanceId);
+  }
+}
+
 /** The instance's stored record with its lifecycle advanced to now, or undefined when unknown or expired. */
 export function liveRecord(ctx: RequestContext, instanceId: string, now = Date.now()): InstanceRecord | undefined {
   const record = instancesTable(ctx).get(scopeOf(ctx), instanceId);
