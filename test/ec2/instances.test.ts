@@ -115,7 +115,11 @@ describe("instance lifecycle", () => {
     const instances = await launch({
       MinCount: 2,
       MaxCount: 3,
-      TagSpecifications: [{ ResourceType: "instance", Tags: [{ Key: "Name", Value: "web" }] }, { ResourceType: "volume", Tags: [{ Key: "disk", Value: "root" }] }],
+      TagSpecifications: [
+        { ResourceType: "instance", Tags: [{ Key: "Name", Value: "web" }] },
+        { ResourceType: "volume", Tags: [{ Key: "disk", Value: "root" }] },
+        { ResourceType: "network-interface", Tags: [{ Key: "nic", Value: "primary" }] },
+      ],
       UserData: Buffer.from("#!/bin/sh\necho hi\n").toString("base64"),
     });
     assert.equal(instances.length, 3);
@@ -129,6 +133,8 @@ describe("instance lifecycle", () => {
       assert.equal(instance.CpuOptions?.CoreCount, 1);
       assert.equal(instance.CpuOptions?.ThreadsPerCore, 2);
     }
+    const tagged = await ec2.send(new DescribeNetworkInterfacesCommand({ Filters: [{ Name: "tag:nic", Values: ["primary"] }] }));
+    assert.deepEqual((tagged.NetworkInterfaces ?? []).map((n) => n.Attachment?.InstanceId).sort(), instances.map((i) => i.InstanceId).sort());
     const described = await describeOne(instances[0]?.InstanceId ?? "");
     assert.equal(described.BlockDeviceMappings?.[0]?.DeviceName, described.RootDeviceName);
     assert.match(described.BlockDeviceMappings?.[0]?.Ebs?.VolumeId ?? "", /^vol-/);
