@@ -255,3 +255,17 @@ export function onInstanceStateChange(ctx: RequestContext, instanceId: string, s
     }
   });
 }
+
+/**
+ * ModifyInstanceAttribute's groupSet: replaces the security groups of the instance's primary
+ * interface (groups of its VPC, InvalidGroup.NotFound otherwise) and returns them. Beyond the
+ * contract: offered so the instances family can support `--groups`.
+ */
+export function setInstanceGroups(ctx: RequestContext, instanceId: string, groupIds: readonly string[]): GroupIdentifier[] {
+  const n = net(ctx);
+  const primary = enisOfInstance(n, instanceId).find((e) => e.Attachment?.DeviceIndex === 0);
+  if (!primary) throw ec2Error("InvalidInstanceID.NotFound", `The instance ID '${instanceId}' does not exist`);
+  const groups = resolveGroupIds(n, primary.VpcId ?? "", groupIds);
+  n.enis.put(primary.NetworkInterfaceId ?? "", { ...primary, Groups: groups });
+  return groups;
+}
