@@ -45,6 +45,8 @@ interface Current {
   delivered: boolean;
   startedAt: number;
   resolveEnding: (ending: Ending) => void;
+  /** Runs from delivery (the function's timeout), or until delivery when the runtime does not ask for work. */
+  timer: NodeJS.Timeout | undefined;
 }
 
 export class Environment implements RuntimeApiHandler {
@@ -188,6 +190,9 @@ export class Environment implements RuntimeApiHandler {
     this.waitingNext = undefined;
     current.delivered = true;
     current.startedAt = performanceNow();
+    // The function's timeout runs from delivery, as on Lambda.
+    clearTimeout(current.timer);
+    current.timer = setTimeout(() => current.resolveEnding({ kind: "timeout" }), this.spec.timeoutSec * 1000);
     const { request } = current;
     const headers: Record<string, string> = {
       "content-type": "application/json",
@@ -236,14 +241,16 @@ export class Environment implements RuntimeApiHandler {
     } else {
       ending = await new Promise<Ending>((resolveEnding) => {
         let settled = false;
-        const timer = setTimeout(() => settle({ kind: "timeout" }), this.spec.timeoutSec * 1000);
         const settle = (value: Ending): void => {
           if (settled) return;
           settled = true;
-          clearTimeout(timer);
+          clearTimeout(current.timer);
           resolveEnding(value);
         };
-        this.current = { request, delivered: false, startedAt: performanceNow(), resolveEnding: settle };
+        const current: Current = { request, delivered: false, startedAt: performanceNow(), resolveEnding: settle, timer: undefined };
+        // A runtime that never comes back for work is given up like one that never finishes init.
+        current.timer = setTimeout(() => settle({ kind: "timeout" }), INIT_LIMIT_MS + this.spec.timeoutSec * 1000);
+        this.current = current;
         this.deliver();
       });
       startedAt = this.current?.startedAt ?? startedAt;
