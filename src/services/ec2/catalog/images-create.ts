@@ -65,7 +65,7 @@ function newImage(ctx: RequestContext, id: string, name: string, fields: Partial
 }
 
 export const imageCreateHandlers: HandlerTable<Ec2Operations> = {
-  CreateImage: (input, ctx) => {
+  CreateImage: (input, ctx) => ctx.state.transaction(() => {
     checkTagSpecificationTypes(input.TagSpecifications, ["image", "snapshot"]);
     const imageTags = tagsFor(input.TagSpecifications, "image");
     const snapshotTags = tagsFor(input.TagSpecifications, "snapshot");
@@ -115,7 +115,7 @@ export const imageCreateHandlers: HandlerTable<Ec2Operations> = {
     }, true);
     imageTable(ctx).put(scopeOf(ctx), id, record);
     return { ImageId: id };
-  },
+  }),
 
   RegisterImage: (input, ctx) => {
     checkTagSpecificationTypes(input.TagSpecifications, ["image"]);
@@ -176,7 +176,7 @@ export const imageCreateHandlers: HandlerTable<Ec2Operations> = {
     return { ImageId: id };
   },
 
-  DeregisterImage: (input, ctx) => {
+  DeregisterImage: (input, ctx) => ctx.state.transaction(() => {
     const record = requireOwnImage(ctx, input.ImageId ?? "");
     checkDryRun(input);
     imageTable(ctx).delete(scopeOf(ctx), record.ImageId);
@@ -197,9 +197,9 @@ export const imageCreateHandlers: HandlerTable<Ec2Operations> = {
       }
     }
     return input.DeleteAssociatedSnapshots ? { Return: true, DeleteSnapshotResults: results } : { Return: true };
-  },
+  }),
 
-  CopyImage: (input, ctx) => {
+  CopyImage: (input, ctx) => ctx.state.transaction(() => {
     const earlier = earlierResult(ctx, "CopyImage", input.ClientToken, input);
     if (earlier && imageTable(ctx).get(scopeOf(ctx), earlier)) return { ImageId: earlier };
     checkTagSpecificationTypes(input.TagSpecifications, ["image"]);
@@ -247,5 +247,5 @@ export const imageCreateHandlers: HandlerTable<Ec2Operations> = {
     imageTable(ctx).put(scopeOf(ctx), id, record);
     rememberResult(ctx, "CopyImage", input.ClientToken, input, id);
     return { ImageId: id };
-  },
+  }),
 };

@@ -184,8 +184,10 @@ export const imageHandlers: HandlerTable<Ec2Operations> = {
       throw invalidParameterValue(`Value (${String(attribute)}) for parameter attribute is invalid. Modifiable attributes: description, launchPermission, imdsSupport`);
     }
     checkDryRun(input);
-    imageTable(ctx).put(scopeOf(ctx), record.ImageId, next);
-    if (attribute === "launchPermission") syncGrants(ctx, next, record.LaunchPermissions);
+    ctx.state.transaction(() => {
+      imageTable(ctx).put(scopeOf(ctx), record.ImageId, next);
+      if (attribute === "launchPermission") syncGrants(ctx, next, record.LaunchPermissions);
+    });
     return {};
   },
 
@@ -215,8 +217,10 @@ export const imageHandlers: HandlerTable<Ec2Operations> = {
     if (input.Attribute !== "launchPermission") throw invalidParameterValue(`Value (${String(input.Attribute)}) for parameter attribute is invalid. Only launchPermission can be reset.`);
     checkDryRun(input);
     const next: ImageRecord = { ...record, LaunchPermissions: [], Public: false };
-    imageTable(ctx).put(scopeOf(ctx), record.ImageId, next);
-    syncGrants(ctx, next, record.LaunchPermissions);
+    ctx.state.transaction(() => {
+      imageTable(ctx).put(scopeOf(ctx), record.ImageId, next);
+      syncGrants(ctx, next, record.LaunchPermissions);
+    });
     return {};
   },
 };

@@ -92,7 +92,9 @@ export function createLaunchVolumes(ctx: RequestContext, req: LaunchVolumesReque
     if (zone?.ZoneId) record.AvailabilityZoneId = zone.ZoneId;
     records.push(record);
   }
-  for (const record of records) saveVolume(ctx, record);
+  ctx.state.transaction(() => {
+    for (const record of records) saveVolume(ctx, record);
+  });
 }
 
 /** Volumes attached (or attaching/detaching) to an instance, root first, as (Describe)Instances shows them. */
@@ -112,6 +114,10 @@ export function instanceBlockDevices(ctx: RequestContext, instanceId: string): I
 
 /** On termination: detaches every volume of the instance and deletes those marked DeleteOnTermination. */
 export function releaseInstanceVolumes(ctx: RequestContext, instanceId: string): void {
+  ctx.state.transaction(() => releaseVolumes(ctx, instanceId));
+}
+
+function releaseVolumes(ctx: RequestContext, instanceId: string): void {
   for (const volume of listVolumes(ctx)) {
     const mine = volume.Attachments.filter((attachment) => attachment.InstanceId === instanceId);
     if (mine.length === 0) continue;
@@ -140,6 +146,10 @@ export function setDeleteOnTermination(ctx: RequestContext, instanceId: string, 
 
 /** Snapshots every volume attached to the instance (CreateImage) and returns the image's block device mappings. */
 export function snapshotInstanceVolumes(ctx: RequestContext, instanceId: string, description: string): BlockDeviceMapping[] {
+  return ctx.state.transaction(() => snapshotVolumes(ctx, instanceId, description));
+}
+
+function snapshotVolumes(ctx: RequestContext, instanceId: string, description: string): BlockDeviceMapping[] {
   const mappings: BlockDeviceMapping[] = [];
   for (const volume of listVolumes(ctx)) {
     const attachment = volume.Attachments.find((candidate) => candidate.InstanceId === instanceId);

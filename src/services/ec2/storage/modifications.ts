@@ -81,10 +81,12 @@ export const modificationHandlers: HandlerTable<Ec2Operations> = {
     if (volume.Throughput !== undefined) record.OriginalThroughput = volume.Throughput;
     if (spec.Iops !== undefined) record.TargetIops = spec.Iops;
     if (spec.Throughput !== undefined) record.TargetThroughput = spec.Throughput;
-    modificationTable(ctx).put(scopeOf(ctx), volume.VolumeId, record);
     // The new size and performance are in effect once the modification starts (as DescribeVolumes shows on AWS).
     const { Iops: _iops, Throughput: _throughput, ...base } = volume;
-    saveVolume(ctx, { ...base, ...spec, MultiAttachEnabled: multiAttach });
+    ctx.state.transaction(() => {
+      modificationTable(ctx).put(scopeOf(ctx), volume.VolumeId, record);
+      saveVolume(ctx, { ...base, ...spec, MultiAttachEnabled: multiAttach });
+    });
     return { VolumeModification: modificationView(record, now) };
   },
 

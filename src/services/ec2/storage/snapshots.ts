@@ -123,7 +123,7 @@ export const snapshotHandlers: HandlerTable<Ec2Operations> = {
       return [volume];
     });
     checkDryRun(input);
-    const snapshots = volumes.map((volume) => {
+    const snapshots = ctx.state.transaction(() => volumes.map((volume) => {
       const copied: Tag[] = input.CopyTagsFromSource === "volume" ? volume.Tags : [];
       const record = putSnapshot(ctx, {
         VolumeId: volume.VolumeId,
@@ -134,7 +134,7 @@ export const snapshotHandlers: HandlerTable<Ec2Operations> = {
         Tags: [...copied.filter((tag) => !tags.some((t) => t.Key === tag.Key)), ...tags],
       });
       return snapshotInfo(record);
-    });
+    }));
     return { Snapshots: snapshots };
   },
 
@@ -203,7 +203,7 @@ export const snapshotHandlers: HandlerTable<Ec2Operations> = {
     const image = imageUsingSnapshotId(ctx, record.SnapshotId);
     if (image) throw ec2Error("InvalidSnapshot.InUse", `The snapshot ${record.SnapshotId} is currently in use by ${image}`);
     checkDryRun(input);
-    dropSnapshot(ctx, record);
+    ctx.state.transaction(() => dropSnapshot(ctx, record));
     return {};
   },
 
@@ -224,8 +224,10 @@ export const snapshotHandlers: HandlerTable<Ec2Operations> = {
     if (record.Encrypted && add.some((p) => p.Group === "all")) throw invalidParameterValue("Encrypted snapshots cannot be made public.");
     checkDryRun(input);
     const next = { ...record, CreateVolumePermissions: applyPermissions(record.CreateVolumePermissions, add, remove) };
-    snapshotTable(ctx).put(scopeOf(ctx), record.SnapshotId, next);
-    syncSnapshotGrants(ctx, next, record.CreateVolumePermissions);
+    ctx.state.transaction(() => {
+      snapshotTable(ctx).put(scopeOf(ctx), record.SnapshotId, next);
+      syncSnapshotGrants(ctx, next, record.CreateVolumePermissions);
+    });
     return {};
   },
 
@@ -234,8 +236,10 @@ export const snapshotHandlers: HandlerTable<Ec2Operations> = {
     if (input.Attribute !== "createVolumePermission") throw invalidParameterValue(`Value (${String(input.Attribute)}) for parameter attribute is invalid. Only createVolumePermission can be reset.`);
     checkDryRun(input);
     const next = { ...record, CreateVolumePermissions: [] };
-    snapshotTable(ctx).put(scopeOf(ctx), record.SnapshotId, next);
-    syncSnapshotGrants(ctx, next, record.CreateVolumePermissions);
+    ctx.state.transaction(() => {
+      snapshotTable(ctx).put(scopeOf(ctx), record.SnapshotId, next);
+      syncSnapshotGrants(ctx, next, record.CreateVolumePermissions);
+    });
     return {};
   },
 };

@@ -102,8 +102,10 @@ export const volumeHandlers: HandlerTable<Ec2Operations> = {
       ReadyAt: now + volumeTransitionMs(),
     };
     if (zone.id) record.AvailabilityZoneId = zone.id;
-    saveVolume(ctx, record);
-    rememberResult(ctx, "CreateVolume", input.ClientToken, input, record.VolumeId);
+    ctx.state.transaction(() => {
+      saveVolume(ctx, record);
+      rememberResult(ctx, "CreateVolume", input.ClientToken, input, record.VolumeId);
+    });
     return volumeView(record);
   },
 
