@@ -152,6 +152,10 @@ describe("EC2 network: security groups", () => {
     const subnetId = (await ec2.send(new CreateSubnetCommand({ VpcId: vpcId, CidrBlock: "10.0.9.0/24" }))).Subnet!.SubnetId!;
     const eni = (await ec2.send(new CreateNetworkInterfaceCommand({ SubnetId: subnetId, Groups: [app] }))).NetworkInterface!;
     assert.equal((await sdkFailure(ec2.send(new DeleteSecurityGroupCommand({ GroupId: app })))).name, "DependencyViolation");
+    const six: string[] = [];
+    for (let i = 0; i < 6; i++) six.push((await ec2.send(new CreateSecurityGroupCommand({ GroupName: `many-${i}`, Description: "x", VpcId: vpcId }))).GroupId!);
+    const tooMany = await sdkFailure(ec2.send(new CreateNetworkInterfaceCommand({ SubnetId: subnetId, Groups: six })));
+    assert.equal(tooMany.name, "SecurityGroupsPerInterfaceLimitExceeded");
     await ec2.send(new DeleteNetworkInterfaceCommand({ NetworkInterfaceId: eni.NetworkInterfaceId! }));
     const deleted = await ec2.send(new DeleteSecurityGroupCommand({ GroupId: app }));
     assert.equal(deleted.GroupId, app);

@@ -109,6 +109,8 @@ describe("EC2 network: VPCs and subnets", () => {
     }
     const vpc = (await ec2.send(new CreateVpcCommand({ CidrBlock: "10.1.0.0/16", TagSpecifications: [{ ResourceType: "vpc", Tags: [{ Key: "Name", Value: "app-vpc" }] }] }))).Vpc!;
     assert.equal(vpc.IsDefault, false);
+    assert.equal(vpc.State, "pending", "CreateVpc answers before the VPC is available, as on AWS");
+    assert.equal((await ec2.send(new DescribeVpcsCommand({ VpcIds: [vpc.VpcId!] }))).Vpcs?.[0]?.State, "available");
     assert.deepEqual(vpc.Tags, [{ Key: "Name", Value: "app-vpc" }]);
     const tables = (await ec2.send(new DescribeRouteTablesCommand({ Filters: [{ Name: "vpc-id", Values: [vpc.VpcId!] }] }))).RouteTables ?? [];
     assert.equal(tables.length, 1);

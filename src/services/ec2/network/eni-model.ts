@@ -31,7 +31,9 @@ export function requireSubnet(n: Net, id: string): Subnet {
 
 /** Resolves security group ids of the subnet's VPC (InvalidGroup.NotFound / different networks as AWS says). */
 export function resolveGroupIds(n: Net, vpcId: string, groupIds: readonly string[]): GroupIdentifier[] {
-  return groupIds.map((id) => {
+  // AWS's default quota (also reported by DescribeAccountAttributes): 5 groups per interface.
+  if (new Set(groupIds).size > 5) throw ec2Error("SecurityGroupsPerInterfaceLimitExceeded", "The maximum number of security groups per interface has been reached.");
+  return [...new Set(groupIds)].map((id) => {
     const group = n.groups.get(id);
     if (!group) throw ec2Error("InvalidGroup.NotFound", `The security group '${id}' does not exist`);
     if (group.VpcId !== vpcId) throw ec2Error("InvalidParameter", `Security group ${id} and subnet belong to different networks.`);

@@ -91,9 +91,17 @@ export function describeRule(rule: RuleSpec): string {
   return `peer: ${peer}, ${protocol}${ports}, ALLOW`;
 }
 
+/** AWS's default quota: 60 inbound and 60 outbound rules per security group. */
+const MAX_RULES_PER_DIRECTION = 60;
+
 /** Stores new rules; any that already exists (in the group or twice in the request) → InvalidPermission.Duplicate. */
 export function addRules(ctx: RequestContext, n: Net, specs: readonly RuleSpec[], tags: SecurityGroupRule["Tags"] = []): SecurityGroupRule[] {
-  const existing = new Set(n.rules.list().filter((r) => r.GroupId === specs[0]?.GroupId).map(ruleKey));
+  const current = n.rules.list().filter((r) => r.GroupId === specs[0]?.GroupId);
+  const existing = new Set(current.map(ruleKey));
+  for (const egress of [false, true]) {
+    const count = current.filter((r) => r.IsEgress === egress).length + specs.filter((s) => s.IsEgress === egress).length;
+    if (count > MAX_RULES_PER_DIRECTION) throw ec2Error("RulesPerSecurityGroupLimitExceeded", "The maximum number of rules per security group has been reached.");
+  }
   const added: SecurityGroupRule[] = [];
   for (const spec of specs) {
     const key = ruleKey(spec);

@@ -83,8 +83,9 @@ export const vpcHandlers: HandlerTable<Ec2Operations> = {
     }
     const ipv6 = input.AmazonProvidedIpv6CidrBlock ? { ipv6: amazonIpv6Block() } : {};
     const vpc = ctx.state.transaction(() => createVpcWithDefaults(ctx, n, { cidr, tenancy, tags, ...ipv6 }));
-    // A new VPC is "pending" for an instant on AWS; clients wait for "available", which it already is.
-    return { Vpc: vpcView(vpc) };
+    // AWS answers CreateVpc with the VPC still "pending"; it is "available" by the next read (waiters and
+    // Terraform poll DescribeVpcs for that).
+    return { Vpc: { ...vpcView(vpc), State: "pending" } };
   },
 
   CreateDefaultVpc: (input, ctx) => {
