@@ -4,11 +4,10 @@ import type { RequestContext } from "../../service-types.ts";
 import { zoneInfo } from "../catalog/api.ts";
 import { ec2Error } from "../shared/errors.ts";
 import { newEc2Id } from "../shared/ids.ts";
-import { scopeOf } from "../shared/scope.ts";
 import { validTags } from "../shared/tags.ts";
 import { volumeEncryption } from "./encryption.ts";
 import { findImageSnapshot, putSnapshot } from "./snapshot-store.ts";
-import { checkDeviceName, current, listVolumes, resolveVolumeSpec, sameDevice, saveVolume, volumeTable, type VolumeRecord } from "./volume-store.ts";
+import { checkDeviceName, current, removeVolume, resolveVolumeSpec, sameDevice, saveVolume, volumesOfInstance, type VolumeRecord } from "./volume-store.ts";
 
 export interface LaunchVolumesRequest {
   instanceId: string;
@@ -100,7 +99,7 @@ export function createLaunchVolumes(ctx: RequestContext, req: LaunchVolumesReque
 /** Volumes attached (or attaching/detaching) to an instance, root first, as (Describe)Instances shows them. */
 export function instanceBlockDevices(ctx: RequestContext, instanceId: string): InstanceBlockDeviceMapping[] {
   const out: InstanceBlockDeviceMapping[] = [];
-  for (const volume of listVolumes(ctx)) {
+  for (const volume of volumesOfInstance(ctx, instanceId)) {
     for (const attachment of volume.Attachments) {
       if (attachment.InstanceId !== instanceId) continue;
       out.push({
@@ -118,11 +117,11 @@ export function releaseInstanceVolumes(ctx: RequestContext, instanceId: string):
 }
 
 function releaseVolumes(ctx: RequestContext, instanceId: string): void {
-  for (const volume of listVolumes(ctx)) {
+  for (const volume of [...volumesOfInstance(ctx, instanceId)]) {
     const mine = volume.Attachments.filter((attachment) => attachment.InstanceId === instanceId);
     if (mine.length === 0) continue;
     if (mine.some((attachment) => attachment.DeleteOnTermination)) {
-      volumeTable(ctx).delete(scopeOf(ctx), volume.VolumeId);
+      removeVolume(ctx, volume.VolumeId);
       continue;
     }
     const rest = volume.Attachments.filter((attachment) => attachment.InstanceId !== instanceId);
@@ -132,7 +131,7 @@ function releaseVolumes(ctx: RequestContext, instanceId: string): void {
 
 /** Sets DeleteOnTermination of the volume attached at `device` (ModifyInstanceAttribute BlockDeviceMappings); false when no such device. */
 export function setDeleteOnTermination(ctx: RequestContext, instanceId: string, device: string, deleteOnTermination: boolean): boolean {
-  for (const volume of listVolumes(ctx)) {
+  for (const volume of volumesOfInstance(ctx, instanceId)) {
     const at = volume.Attachments.findIndex((attachment) => attachment.InstanceId === instanceId && sameDevice(attachment.Device, device));
     const attachment = volume.Attachments[at];
     if (!attachment) continue;
@@ -151,7 +150,7 @@ export function snapshotInstanceVolumes(ctx: RequestContext, instanceId: string,
 
 function snapshotVolumes(ctx: RequestContext, instanceId: string, description: string): BlockDeviceMapping[] {
   const mappings: BlockDeviceMapping[] = [];
-  for (const volume of listVolumes(ctx)) {
+  for (const volume of [...volumesOfInstance(ctx, instanceId)]) {
     const attachment = volume.Attachments.find((candidate) => candidate.InstanceId === instanceId);
     if (!attachment) continue;
     const snapshot = putSnapshot(ctx, {

@@ -109,7 +109,37 @@ export function requireVolume(ctx: RequestContext, id: string): VolumeRecord {
   return current(record);
 }
 
-export const saveVolume = (ctx: RequestContext, record: VolumeRecord): VolumeRecord => volumeTable(ctx).put(scopeOf(ctx), record.VolumeId, record);
+/**
+ * Volumes by attached instance, built once per request (DescribeInstances asks for every instance's block
+ * devices: one pass over the volumes instead of one per instance). Writes through this module drop it.
+ */
+const attachedIndex = new WeakMap<RequestContext, Map<string, VolumeRecord[]>>();
+
+export function volumesOfInstance(ctx: RequestContext, instanceId: string): VolumeRecord[] {
+  let index = attachedIndex.get(ctx);
+  if (!index) {
+    index = new Map();
+    for (const volume of listVolumes(ctx)) {
+      for (const attachment of volume.Attachments) {
+        const list = index.get(attachment.InstanceId);
+        if (list) list.push(volume);
+        else index.set(attachment.InstanceId, [volume]);
+      }
+    }
+    attachedIndex.set(ctx, index);
+  }
+  return index.get(instanceId) ?? [];
+}
+
+export function saveVolume(ctx: RequestContext, record: VolumeRecord): VolumeRecord {
+  attachedIndex.delete(ctx);
+  return volumeTable(ctx).put(scopeOf(ctx), record.VolumeId, record);
+}
+
+export function removeVolume(ctx: RequestContext, volumeId: string): void {
+  attachedIndex.delete(ctx);
+  volumeTable(ctx).delete(scopeOf(ctx), volumeId);
+}
 
 export const listVolumes = (ctx: RequestContext): VolumeRecord[] => volumeTable(ctx).list(scopeOf(ctx)).map((record) => current(record));
 

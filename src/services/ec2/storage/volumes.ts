@@ -13,8 +13,8 @@ import { scopeOf } from "../shared/scope.ts";
 import { checkTagSpecificationTypes, tagsFor } from "../shared/tags.ts";
 import { checkSnapshotId, findSnapshot, snapshotNotFound } from "./snapshot-store.ts";
 import {
-  attachmentView, checkDeviceName, current, invalidZone, listVolumes,
-  requireVolume, resolveVolumeSpec, sameDevice, saveVolume, volumeTable, volumeView, type VolumeRecord,
+  attachmentView, checkDeviceName, current, invalidZone, listVolumes, volumesOfInstance,
+  removeVolume, requireVolume, resolveVolumeSpec, sameDevice, saveVolume, volumeTable, volumeView, type VolumeRecord,
 } from "./volume-store.ts";
 import { volumeEncryption } from "./encryption.ts";
 import { volumeTransitionMs } from "./timings.ts";
@@ -122,7 +122,7 @@ export const volumeHandlers: HandlerTable<Ec2Operations> = {
     const attachment = volume.Attachments[0];
     if (attachment) throw ec2Error("VolumeInUse", `Volume ${volume.VolumeId} is currently attached to ${attachment.InstanceId}`);
     checkDryRun(input);
-    volumeTable(ctx).delete(scopeOf(ctx), volume.VolumeId);
+    removeVolume(ctx, volume.VolumeId);
     return {};
   },
 
@@ -144,7 +144,7 @@ export const volumeHandlers: HandlerTable<Ec2Operations> = {
     if (volume.AvailabilityZone !== instance.Placement?.AvailabilityZone) {
       throw ec2Error("InvalidVolume.ZoneMismatch", `The volume '${volume.VolumeId}' is not in the same availability zone as instance '${instanceId}'`);
     }
-    const used = listVolumes(ctx).some((v) => v.Attachments.some((a) => a.InstanceId === instanceId && sameDevice(a.Device, device)));
+    const used = volumesOfInstance(ctx, instanceId).some((v) => v.Attachments.some((a) => a.InstanceId === instanceId && sameDevice(a.Device, device)));
     if (used) throw invalidParameterValue(`Invalid value '${device}' for unixDevice. Attachment point ${device} is already in use`);
     checkDryRun(input);
     const now = Date.now();
