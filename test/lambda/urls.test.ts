@@ -1,7 +1,7 @@
 /** Function URLs over real HTTP: the payload format 2.0 event in, the function's HTTP response out. */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { CreateFunctionUrlConfigCommand, DeleteFunctionUrlConfigCommand, GetFunctionUrlConfigCommand, ListFunctionUrlConfigsCommand } from "@aws-sdk/client-lambda";
+import { CreateFunctionUrlConfigCommand, DeleteFunctionCommand, DeleteFunctionUrlConfigCommand, GetFunctionUrlConfigCommand, ListFunctionUrlConfigsCommand } from "@aws-sdk/client-lambda";
 import { codeZip, createActive, lambdaFixture, sdkFailure, type LambdaFixture } from "./support.ts";
 
 let fx: LambdaFixture;
@@ -46,5 +46,12 @@ describe("Lambda function URLs", () => {
 
     await fx.lambda.send(new DeleteFunctionUrlConfigCommand({ FunctionName: "web" }));
     assert.equal((await fetch(url)).status, 404);
+  });
+
+  it("removes a function's URL with the function", async () => {
+    const created = await fx.lambda.send(new CreateFunctionUrlConfigCommand({ FunctionName: "web", AuthType: "NONE" }));
+    assert.equal((await fetch(`${created.FunctionUrl ?? ""}plain`)).status, 200);
+    await fx.lambda.send(new DeleteFunctionCommand({ FunctionName: "web" }));
+    assert.equal((await fetch(created.FunctionUrl ?? "")).status, 404);
   });
 });

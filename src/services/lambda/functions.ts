@@ -9,6 +9,7 @@ import { aliases, aliasesOf, functionArn, functions, lambdaTimestamp, policies, 
 import { checkDescription, checkEnvironment, checkHandler, checkMemory, checkRole, checkRuntime, checkTimeout, parseFunctionRef, resolveQualifier } from "./validate.ts";
 import { checkNotUpdating, configurationView, requireFunction, resolveFunction, TRANSITION_MS } from "./view.ts";
 import { checkLayers, layerSizes } from "./layers.ts";
+import { deleteUrlConfigs } from "./urls.ts";
 
 type Ops = LambdaOperations;
 
@@ -164,7 +165,7 @@ export const functionHandlers: HandlerTable<Ops> = {
   DeleteFunction(input, ctx) {
     const ref = parseFunctionRef(input.FunctionName ?? "", ctx);
     const qualifier = resolveQualifier(ref, input.Qualifier);
-    const record = requireFunction(ctx, ref.name);
+    requireFunction(ctx, ref.name);
     if (qualifier === "$LATEST") throw invalidParameter("$LATEST version cannot be deleted without deleting the function.");
     if (qualifier !== undefined) {
       if (!/^\d+$/.test(qualifier)) throw invalidParameter("Deletion of aliases is not supported by DeleteFunction: use DeleteAlias.");
@@ -186,9 +187,9 @@ export const functionHandlers: HandlerTable<Ops> = {
         policies(ctx.state).delete(ctx, qualifiedKey(ref.name, a.Name));
       }
       policies(ctx.state).delete(ctx, qualifiedKey(ref.name, ""));
+      deleteUrlConfigs(ctx, ref.name);
       functions(ctx.state).delete(ctx, ref.name);
     });
-    void record;
     retireEnvironments(ctx, ref.name);
     return {};
   },

@@ -179,4 +179,11 @@ export const invokeHandlers: HandlerTable<Ops> = {
       ...(result.logText !== undefined ? { LogResult: Buffer.from(result.logText).toString("base64") } : {}),
     };
   },
+
+  /** The deprecated asynchronous API: the same queue as Invoke with InvocationType Event. */
+  async InvokeAsync(input, ctx) {
+    const ref = parseFunctionRef(input.FunctionName ?? "", ctx);
+    const result = await invokeFunction(ctx, ref.name, ref.qualifier, { payload: payloadBytes(input.InvokeArgs), type: "Event", wantLog: false });
+    return { Status: result.statusCode };
+  },
 };

@@ -65,6 +65,15 @@ function requireConfig(ctx: RequestContext, functionName: string | undefined, qu
   return found;
 }
 
+/** DeleteFunction takes the function's URLs with it. */
+export function deleteUrlConfigs(ctx: RequestContext, name: string, qualifier?: string): void {
+  for (const u of urls(ctx.state).list(URL_SCOPE)) {
+    if (u.account === ctx.account && u.region === ctx.region && u.functionName === name && (qualifier === undefined || u.qualifier === qualifier)) {
+      urls(ctx.state).delete(URL_SCOPE, u.urlId);
+    }
+  }
+}
+
 export const urlHandlers: HandlerTable<Ops> = {
   CreateFunctionUrlConfig(input, ctx) {
     const t = target(ctx, input.FunctionName, input.Qualifier);

@@ -6,6 +6,7 @@ import type { HandlerTable, RequestContext } from "../service-types.ts";
 import { conflict, invalidParameter, notFound, preconditionFailed, validation } from "./errors.ts";
 import { publishFrom } from "./functions.ts";
 import { aliases, aliasesOf, functionArn, functions, qualifiedKey, versions, versionsOf, type AliasRecord } from "./state.ts";
+import { deleteUrlConfigs } from "./urls.ts";
 import { checkAliasName, parseFunctionRef } from "./validate.ts";
 import { checkNotUpdating, configurationView, requireFunction, versionConfig } from "./view.ts";
 
@@ -136,6 +137,7 @@ export const versionHandlers: HandlerTable<Ops> = {
     const name = unqualified(input.FunctionName ?? "", ctx);
     requireFunction(ctx, name);
     aliases(ctx.state).delete(ctx, qualifiedKey(name, input.Name ?? ""));
+    deleteUrlConfigs(ctx, name, input.Name ?? "");
     return {};
   },
 
