@@ -12,7 +12,7 @@ import { createInternetGateway, IGW_ATTACHED } from "./vpc-setup.ts";
 import { networkFor, requireVpc } from "./vpcs.ts";
 import { idempotent } from "./idempotency.ts";
 
-/** A route still pointing at the gateway blocks nothing on AWS (it turns blackhole); an attachment does. */
+/** AWS refuses to detach a VPC's internet gateway while addresses in it are mapped to public IPs (routes to it just turn blackhole). */
 function vpcHasPublicAddresses(n: Net, vpcId: string): boolean {
   return n.enis.list().some((e) => e.VpcId === vpcId && e.Association?.PublicIp !== undefined);
 }

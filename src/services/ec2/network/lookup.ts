@@ -42,7 +42,7 @@ export function requireRecord<T>(table: ScopedTable<T>, kind: Kind, id: string |
   return record;
 }
 
-/** Describe*'s id lists: the listed records (in table order), any unknown id → that kind's NotFound. */
+/** Describe*'s id lists: the listed records (in the order asked), any unknown id → that kind's NotFound. */
 export function selectByIds<T>(table: ScopedTable<T>, kind: Kind, ids: readonly string[] | undefined): T[] {
   if (!ids || ids.length === 0) return table.list();
   for (const id of ids) checkWellFormed(kind, id);
