@@ -188,7 +188,13 @@ describe("attachments", () => {
     assert.equal(byDevice.get("/dev/sdb")?.Attachments?.[0]?.DeleteOnTermination, false);
     assert.equal(byDevice.get("/dev/sdc")?.Attachments?.[0]?.DeleteOnTermination, true);
     assert.ok(volumes.every((v) => v.Tags?.some((t) => t.Key === "owner")));
-    const small = await errorOf(ec2.send(new RunInstancesCommand({ ImageId: imageId, InstanceType: "t3.micro", MinCount: 1, MaxCount: 1, BlockDeviceMappings: [{ DeviceName: "/dev/xvda", Ebs: { VolumeSize: 2 } }] })));
+    // The AL2023 root is gp3 with 3000 IOPS: asking for gp2 drops them instead of failing.
+    const gp2Root = await ec2.send(new RunInstancesCommand({ ImageId: imageId, InstanceType: "t3.micro", MinCount: 1, MaxCount: 1, BlockDeviceMappings: [{ DeviceName: "/dev/xvda", Ebs: { VolumeType: "gp2" } }] }));
+    const gp2Id = gp2Root.Instances?.[0]?.InstanceId ?? "";
+    const gp2Volume = (await ec2.send(new DescribeVolumesCommand({ Filters: [{ Name: "attachment.instance-id", Values: [gp2Id] }] }))).Volumes?.[0];
+    assert.equal(gp2Volume?.VolumeType, "gp2");
+    assert.equal(gp2Volume?.Iops, 100);
+        const small = await errorOf(ec2.send(new RunInstancesCommand({ ImageId: imageId, InstanceType: "t3.micro", MinCount: 1, MaxCount: 1, BlockDeviceMappings: [{ DeviceName: "/dev/xvda", Ebs: { VolumeSize: 2 } }] })));
     assert.equal(small.name, "InvalidBlockDeviceMapping");
     await ec2.send(new TerminateInstancesCommand({ InstanceIds: [id] }));
     let left: Volume[] = [];

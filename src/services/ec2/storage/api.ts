@@ -45,7 +45,13 @@ function plan(image: Image, requested: readonly BlockDeviceMapping[]): PlannedVo
     checkDeviceName(device, "InvalidBlockDeviceMapping");
     const existing = at >= 0 ? planned[at] : undefined;
     if (existing) {
-      existing.mapping = { DeviceName: existing.device, Ebs: { ...existing.mapping.Ebs, ...definedOnly(mapping.Ebs) } };
+      // A new volume type drops the image's IOPS/throughput (gp3's 3000/125 would be invalid for gp2).
+      const base = { ...existing.mapping.Ebs };
+      if (mapping.Ebs.VolumeType !== undefined && mapping.Ebs.VolumeType !== base.VolumeType) {
+        delete base.Iops;
+        delete base.Throughput;
+      }
+      existing.mapping = { DeviceName: existing.device, Ebs: { ...base, ...definedOnly(mapping.Ebs) } };
     } else {
       planned.push({ device, root: sameDevice(device, root), mapping });
     }
