@@ -40,6 +40,13 @@ describe("Lambda account limits and environments", () => {
     assert.match(Buffer.from(cold.LogResult ?? "", "base64").toString(), /Init Duration/);
   });
 
+  it("keeps at most 10,000 log lines of an invocation (a flood never fills Stratus's memory)", async () => {
+    await createActive(fx, { FunctionName: "flood", Timeout: 10, Code: { ZipFile: codeZip("exports.handler = async () => { for (let i = 0; i < 30000; i++) process.stdout.write('line ' + i + '\\n'); return 'done'; };") } });
+    const result = await fx.lambda.send(new InvokeCommand({ FunctionName: "flood", LogType: "Tail" }));
+    assert.equal(json(result.Payload), "done");
+    assert.match(Buffer.from(result.LogResult ?? "", "base64").toString(), /20000 more log lines of this invocation were dropped/);
+  });
+
   it("accepts the deprecated InvokeAsync (202)", async () => {
     const result = await fx.lambda.send(new InvokeAsyncCommand({ FunctionName: "a", InvokeArgs: Buffer.from("{}") }));
     assert.equal(result.Status, 202);

@@ -37,6 +37,8 @@ export interface RuntimeLaunch {
 
 /** Our runtime clients print this line (and the request id) after an invocation's output. */
 const END_MARK = "\u0000stratus:end:";
+const MAX_LINE = 256 * 1024;
+const MAX_LINES = 10_000;
 /** Longest that init may take before the environment is given up (Lambda's init phase limit). */
 const INIT_LIMIT_MS = 10_000;
 
@@ -66,6 +68,7 @@ export class Environment implements RuntimeApiHandler {
   private initDurationMs: number | undefined;
   private initReported = false;
   private endMarks = new Set<string>();
+  private droppedLines = 0;
   private markWaiter: (() => void) | undefined;
   private readyWaiter: (() => void) | undefined;
   private initFailure: Ending | undefined;
@@ -107,6 +110,11 @@ export class Environment implements RuntimeApiHandler {
     stream.on("data", (chunk: string) => {
       const parts = (partial + chunk).split("\n");
       partial = parts.pop() ?? "";
+      // CloudWatch Logs events are at most 256 KB: a longer unterminated line is cut there.
+      if (partial.length > MAX_LINE) {
+        parts.push(partial.slice(0, MAX_LINE));
+        partial = "";
+      }
       for (const line of parts) this.onLine(line, withMarks);
     });
     stream.on("end", () => {
@@ -121,7 +129,9 @@ export class Environment implements RuntimeApiHandler {
       this.markWaiter?.();
       return;
     }
-    this.collecting.push({ timestamp: Date.now(), message: line });
+    // A function printing without end must not fill Stratus's memory: past the cap, lines are counted, not kept.
+    if (this.collecting.length < MAX_LINES) this.collecting.push({ timestamp: Date.now(), message: line });
+    else this.droppedLines++;
   }
 
   private onExit(code: number | null, signal: NodeJS.Signals | null): void {
@@ -229,6 +239,8 @@ export class Environment implements RuntimeApiHandler {
     this.state = this.state === "starting" ? "starting" : "busy";
     const lines: LogEvent[] = this.pending.splice(0);
     this.collecting = lines;
+    this.endMarks.clear();
+    this.droppedLines = 0;
     const queuedAt = performanceNow();
     await this.waitReady();
     // The state may have changed while waiting (ready, or dead).
@@ -261,6 +273,7 @@ export class Environment implements RuntimeApiHandler {
     await this.flushLogs(request.requestId, ending);
     this.current = undefined;
     this.collecting = this.pending;
+    if (this.droppedLines > 0) lines.push({ timestamp: Date.now(), message: `[Stratus] ${this.droppedLines} more log lines of this invocation were dropped (limit ${MAX_LINES}).` });
     const initDurationMs = this.initReported ? undefined : this.initDurationMs;
     this.initReported = true;
     this.lastUsed = Date.now();
@@ -303,7 +316,8 @@ export class Environment implements RuntimeApiHandler {
       } catch {
         // already gone
       }
-    } else if (child) {
+    } else {
+      // Never started, or already exited: nothing will call onExit.
       this.cleanup();
     }
     if (this.cgroupDir) removeCgroup(this.cgroupDir, true);
