@@ -30,7 +30,8 @@ let detected: SandboxCapabilities | undefined;
 /** STRATUS_LAMBDA_SANDBOX=none turns bubblewrap off (e.g. inside containers that forbid namespaces). */
 export function capabilities(): SandboxCapabilities {
   if (detected) return detected;
-  const bwrap = process.env.STRATUS_LAMBDA_SANDBOX === "none" ? undefined : onPath("bwrap");
+  const found = process.env.STRATUS_LAMBDA_SANDBOX === "none" ? undefined : onPath("bwrap");
+  const bwrap = found && bwrapWorks(found) ? found : undefined;
   let cgroupRoot: string | undefined;
   if (process.env.STRATUS_LAMBDA_CGROUPS !== "off" && existsSync(join(CGROUP_MEMORY, "cgroup.procs"))) {
     reapStaleCgroups();
@@ -44,6 +45,16 @@ export function capabilities(): SandboxCapabilities {
   }
   detected = { bwrap, setpriv: onPath("setpriv"), cgroupRoot };
   return detected;
+}
+
+/** bubblewrap needs namespaces the machine may forbid (no user namespaces for non-root, some containers): try it once. */
+function bwrapWorks(bwrap: string): boolean {
+  try {
+    execFileSync(bwrap, ["--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp", "--unshare-pid", "--die-with-parent", "true"], { stdio: "ignore", timeout: 5000 });
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** Groups left by a Stratus that died: kill what is still in them and remove them. */
