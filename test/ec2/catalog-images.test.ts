@@ -9,9 +9,12 @@ import {
   DescribeImageAttributeCommand,
   DescribeImagesCommand,
   DescribeSnapshotsCommand,
+  DisableImageBlockPublicAccessCommand,
   DisableImageDeprecationCommand,
   EC2Client,
+  EnableImageBlockPublicAccessCommand,
   EnableImageDeprecationCommand,
+  GetImageBlockPublicAccessStateCommand,
   ModifyImageAttributeCommand,
   RegisterImageCommand,
   ResetImageAttributeCommand,
@@ -159,6 +162,11 @@ describe("own images", () => {
       const launched = await other.send(new RunInstancesCommand({ ImageId: imageId, InstanceType: "t3.micro", MinCount: 1, MaxCount: 1 }));
       assert.equal(launched.Instances?.[0]?.ImageId, imageId);
       assert.equal((await errorOf(other.send(new ModifyImageAttributeCommand({ ImageId: imageId, Description: { Value: "x" } })))).name, "AuthFailure");
+      await ec2.send(new EnableImageBlockPublicAccessCommand({ ImageBlockPublicAccessState: "block-new-sharing" }));
+      assert.equal((await ec2.send(new GetImageBlockPublicAccessStateCommand({}))).ImageBlockPublicAccessState, "block-new-sharing");
+      const blocked = await errorOf(ec2.send(new ModifyImageAttributeCommand({ ImageId: imageId, LaunchPermission: { Add: [{ Group: "all" }] } })));
+      assert.equal(blocked.name, "OperationNotPermitted");
+      await ec2.send(new DisableImageBlockPublicAccessCommand({}));
       await ec2.send(new ModifyImageAttributeCommand({ ImageId: imageId, Attribute: "launchPermission", OperationType: "add", UserGroups: ["all"] }));
       assert.equal((await ec2.send(new DescribeImagesCommand({ ImageIds: [imageId] }))).Images?.[0]?.Public, true);
       const publicView = await new EC2Client(clientConfig(server.endpoint, "444455556666")).send(new DescribeImagesCommand({ Owners: ["000000000000"] }));

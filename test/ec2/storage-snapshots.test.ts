@@ -9,7 +9,10 @@ import {
   DeleteSnapshotCommand,
   DescribeSnapshotAttributeCommand,
   DescribeSnapshotsCommand,
+  DisableSnapshotBlockPublicAccessCommand,
   EC2Client,
+  EnableSnapshotBlockPublicAccessCommand,
+  GetSnapshotBlockPublicAccessStateCommand,
   ModifySnapshotAttributeCommand,
   ResetSnapshotAttributeCommand,
   RunInstancesCommand,
@@ -108,6 +111,15 @@ describe("snapshots", () => {
       const third = new EC2Client(clientConfig(server.endpoint, "444455556666"));
       const publicOnes = await third.send(new DescribeSnapshotsCommand({ RestorableByUserIds: ["all"] }));
       assert.deepEqual(publicOnes.Snapshots?.map((s) => s.SnapshotId), [snapshotId]);
+      // Block public access: block-all-sharing hides public snapshots; block-new-sharing refuses new public shares.
+      await ec2.send(new EnableSnapshotBlockPublicAccessCommand({ State: "block-all-sharing" }));
+      assert.equal((await ec2.send(new GetSnapshotBlockPublicAccessStateCommand({}))).State, "block-all-sharing");
+      assert.deepEqual((await third.send(new DescribeSnapshotsCommand({ RestorableByUserIds: ["all"] }))).Snapshots, []);
+      await ec2.send(new EnableSnapshotBlockPublicAccessCommand({ State: "block-new-sharing" }));
+      assert.equal((await third.send(new DescribeSnapshotsCommand({ RestorableByUserIds: ["all"] }))).Snapshots?.length, 1);
+      const blocked = await errorOf(ec2.send(new ModifySnapshotAttributeCommand({ SnapshotId: snapshotId, CreateVolumePermission: { Add: [{ Group: "all" }] } })));
+      assert.equal(blocked.name, "OperationNotPermitted");
+      await ec2.send(new DisableSnapshotBlockPublicAccessCommand({}));
       third.destroy();
       await ec2.send(new ResetSnapshotAttributeCommand({ SnapshotId: snapshotId, Attribute: "createVolumePermission" }));
       assert.equal((await errorOf(other.send(new DescribeSnapshotsCommand({ SnapshotIds: [snapshotId] })))).name, "InvalidSnapshot.NotFound");

@@ -6,6 +6,7 @@ import { checkDryRun, ec2Error, invalidParameterValue } from "../shared/errors.t
 import { applyFilters, type FieldReader } from "../shared/filters.ts";
 import { paginate } from "../shared/paging.ts";
 import { scopeOf } from "../shared/scope.ts";
+import { checkImagePublicSharing } from "../storage/public-access.ts";
 import { applyPermissions, permissionChanges } from "../storage/snapshots.ts";
 import { publicImages } from "./data.ts";
 import { checkImageId, grantedImages, imageNotFound, imageTable, imageView, lookupImage, ownImage, syncGrants, type ImageRecord } from "./image-store.ts";
@@ -174,6 +175,7 @@ export const imageHandlers: HandlerTable<Ec2Operations> = {
         throw invalidParameterValue("Sharing with organizations or organizational units is not supported by Stratus.");
       }
       const { add, remove } = permissionChanges(input.LaunchPermission, input.OperationType, input.UserIds, input.UserGroups);
+      if (add.some((p) => p.Group === "all") && !record.Public) checkImagePublicSharing(ctx, record.ImageId);
       next.LaunchPermissions = applyPermissions<LaunchPermission>(record.LaunchPermissions, add as LaunchPermission[], remove as LaunchPermission[]);
       next.Public = next.LaunchPermissions.some((p) => p.Group === "all");
     } else if (attribute === "imdsSupport") {

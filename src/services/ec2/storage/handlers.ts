@@ -3,6 +3,7 @@ import type { Ec2Operations } from "../../../generated/ec2.ts";
 import type { HandlerTable } from "../../service-types.ts";
 import { encryptionHandlers } from "./encryption.ts";
 import { modificationHandlers } from "./modifications.ts";
+import { publicAccessHandlers } from "./public-access.ts";
 import { snapshotHandlers } from "./snapshots.ts";
 import { volumeHandlers } from "./volumes.ts";
 
@@ -11,4 +12,5 @@ export const storageHandlers: HandlerTable<Ec2Operations> = {
   ...modificationHandlers,
   ...snapshotHandlers,
   ...encryptionHandlers,
+  ...publicAccessHandlers,
 };

@@ -6,6 +6,7 @@ import { ec2Error } from "../shared/errors.ts";
 import { isWellFormedId, newEc2Id } from "../shared/ids.ts";
 import { ec2Table, scopeOf } from "../shared/scope.ts";
 import { registerTaggable, type Tag } from "../shared/tags.ts";
+import { snapshotsPubliclyVisible } from "./public-access.ts";
 import { snapshotMs } from "./timings.ts";
 
 export interface SnapshotRecord {
@@ -87,6 +88,7 @@ export function findSnapshot(ctx: RequestContext, id: string): Snapshot | undefi
   if (own) return snapshotView(own);
   for (const grantee of [ctx.account, "all"]) {
     const grant = grantTable(ctx).get({ account: grantee, region: ctx.region }, id);
+    if (grant && grantee === "all" && !snapshotsPubliclyVisible(ctx, grant.OwnerId)) continue;
     const record = grant ? snapshotTable(ctx).get({ account: grant.OwnerId, region: ctx.region }, id) : undefined;
     if (record) return snapshotView(record);
   }
@@ -110,6 +112,8 @@ export function grantedSnapshots(ctx: RequestContext): Array<{ snapshot: Snapsho
   for (const grantee of [ctx.account, "all"]) {
     for (const grant of grantTable(ctx).list({ account: grantee, region: ctx.region })) {
       if (grant.OwnerId === ctx.account || out.some((entry) => entry.snapshot.SnapshotId === grant.SnapshotId)) continue;
+      // block-all-sharing makes the owner's public snapshots private again.
+      if (grantee === "all" && !snapshotsPubliclyVisible(ctx, grant.OwnerId)) continue;
       const record = snapshotTable(ctx).get({ account: grant.OwnerId, region: ctx.region }, grant.SnapshotId);
       if (record) out.push({ snapshot: record, grantee });
     }

@@ -12,6 +12,7 @@ import {
   checkSnapshotId, dropSnapshot, findSnapshot, grantedSnapshots, ownSnapshot, putSnapshot, snapshotNotFound, snapshotTable,
   snapshotView, syncSnapshotGrants, type SnapshotRecord,
 } from "./snapshot-store.ts";
+import { checkSnapshotPublicSharing } from "./public-access.ts";
 import { listVolumes, requireVolume } from "./volume-store.ts";
 import { scopeOf } from "../shared/scope.ts";
 
@@ -221,7 +222,10 @@ export const snapshotHandlers: HandlerTable<Ec2Operations> = {
       throw invalidParameterValue(`Value (${input.Attribute}) for parameter attribute is invalid. Only createVolumePermission can be modified.`);
     }
     const { add, remove } = permissionChanges(input.CreateVolumePermission, input.OperationType, input.UserIds, input.GroupNames);
-    if (record.Encrypted && add.some((p) => p.Group === "all")) throw invalidParameterValue("Encrypted snapshots cannot be made public.");
+    if (add.some((p) => p.Group === "all")) {
+      if (record.Encrypted) throw invalidParameterValue("Encrypted snapshots cannot be made public.");
+      checkSnapshotPublicSharing(ctx, record.SnapshotId);
+    }
     checkDryRun(input);
     const next = { ...record, CreateVolumePermissions: applyPermissions(record.CreateVolumePermissions, add, remove) };
     ctx.state.transaction(() => {
