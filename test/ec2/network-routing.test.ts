@@ -29,6 +29,10 @@ import {
   ReplaceNetworkAclEntryCommand,
   ReplaceRouteCommand,
   ReplaceRouteTableAssociationCommand,
+  AcceptVpcPeeringConnectionCommand,
+  CreateVpcPeeringConnectionCommand,
+  DeleteVpcPeeringConnectionCommand,
+  DescribeVpcPeeringConnectionsCommand,
 } from "@aws-sdk/client-ec2";
 import { sdkFailure } from "../support/assertions.ts";
 import { clientConfig, startStratus, type RunningStratus } from "../support/server.ts";
@@ -169,5 +173,46 @@ describe("EC2 network: gateways, route tables and network ACLs", () => {
     assert.equal((await sdkFailure(ec2.send(new DeleteNetworkAclCommand({ NetworkAclId: defaultAcl!.NetworkAclId! })))).name, "InvalidParameterValue");
     await ec2.send(new ReplaceNetworkAclAssociationCommand({ AssociationId: moved.NewAssociationId!, NetworkAclId: defaultAcl!.NetworkAclId! }));
     await ec2.send(new DeleteNetworkAclCommand({ NetworkAclId: acl.NetworkAclId! }));
+  });
+
+  it("peers VPCs within an account and across accounts", async () => {
+    const other = (await ec2.send(new CreateVpcCommand({ CidrBlock: "10.1.0.0/16" }))).Vpc!.VpcId!;
+    const overlapping = (await ec2.send(new CreateVpcCommand({ CidrBlock: "10.0.128.0/20" }))).Vpc!.VpcId!;
+    const failed = (await ec2.send(new CreateVpcPeeringConnectionCommand({ VpcId: vpcId, PeerVpcId: overlapping }))).VpcPeeringConnection!;
+    assert.equal(failed.Status?.Code, "failed");
+    const pcx = (await ec2.send(new CreateVpcPeeringConnectionCommand({ VpcId: vpcId, PeerVpcId: other, TagSpecifications: [{ ResourceType: "vpc-peering-connection", Tags: [{ Key: "Name", Value: "a-b" }] }] }))).VpcPeeringConnection!;
+    assert.match(pcx.VpcPeeringConnectionId ?? "", /^pcx-[0-9a-f]{17}$/);
+    assert.equal(pcx.Status?.Code, "pending-acceptance");
+    assert.equal(pcx.AccepterVpcInfo?.CidrBlock, "10.1.0.0/16");
+    const rtb = (await ec2.send(new CreateRouteTableCommand({ VpcId: vpcId }))).RouteTable!;
+    await ec2.send(new CreateRouteCommand({ RouteTableId: rtb.RouteTableId!, DestinationCidrBlock: "10.1.0.0/16", VpcPeeringConnectionId: pcx.VpcPeeringConnectionId! }));
+    assert.equal((await table(rtb.RouteTableId!)).Routes?.find((r) => r.VpcPeeringConnectionId)?.State, "blackhole", "not active yet");
+    const accepted = (await ec2.send(new AcceptVpcPeeringConnectionCommand({ VpcPeeringConnectionId: pcx.VpcPeeringConnectionId! }))).VpcPeeringConnection!;
+    assert.equal(accepted.Status?.Code, "active");
+    assert.equal((await table(rtb.RouteTableId!)).Routes?.find((r) => r.VpcPeeringConnectionId)?.State, "active");
+    const again = await sdkFailure(ec2.send(new AcceptVpcPeeringConnectionCommand({ VpcPeeringConnectionId: pcx.VpcPeeringConnectionId! })));
+    assert.equal(again.name, "InvalidStateTransition");
+    const active = (await ec2.send(new DescribeVpcPeeringConnectionsCommand({ Filters: [{ Name: "status-code", Values: ["active"] }, { Name: "tag:Name", Values: ["a-b"] }] }))).VpcPeeringConnections ?? [];
+    assert.deepEqual(active.map((c) => c.VpcPeeringConnectionId), [pcx.VpcPeeringConnectionId]);
+    await ec2.send(new DeleteVpcPeeringConnectionCommand({ VpcPeeringConnectionId: pcx.VpcPeeringConnectionId! }));
+    const [deleted] = (await ec2.send(new DescribeVpcPeeringConnectionsCommand({ VpcPeeringConnectionIds: [pcx.VpcPeeringConnectionId!] }))).VpcPeeringConnections ?? [];
+    assert.equal(deleted?.Status?.Code, "deleted");
+
+    // Across accounts: the accepter account sees the request and only it may accept.
+    const peerAccount = new EC2Client(clientConfig(server.endpoint, "222222222222"));
+    try {
+      const peerVpc = (await peerAccount.send(new CreateVpcCommand({ CidrBlock: "10.2.0.0/16" }))).Vpc!.VpcId!;
+      const cross = (await ec2.send(new CreateVpcPeeringConnectionCommand({ VpcId: vpcId, PeerVpcId: peerVpc, PeerOwnerId: "222222222222" }))).VpcPeeringConnection!;
+      assert.equal(cross.Status?.Code, "pending-acceptance");
+      const own = await sdkFailure(ec2.send(new AcceptVpcPeeringConnectionCommand({ VpcPeeringConnectionId: cross.VpcPeeringConnectionId! })));
+      assert.equal(own.name, "OperationNotPermitted");
+      const seen = (await peerAccount.send(new DescribeVpcPeeringConnectionsCommand({}))).VpcPeeringConnections ?? [];
+      assert.deepEqual(seen.map((c) => [c.VpcPeeringConnectionId, c.RequesterVpcInfo?.OwnerId]), [[cross.VpcPeeringConnectionId, "000000000000"]]);
+      await peerAccount.send(new AcceptVpcPeeringConnectionCommand({ VpcPeeringConnectionId: cross.VpcPeeringConnectionId! }));
+      const [fromRequester] = (await ec2.send(new DescribeVpcPeeringConnectionsCommand({ VpcPeeringConnectionIds: [cross.VpcPeeringConnectionId!] }))).VpcPeeringConnections ?? [];
+      assert.equal(fromRequester?.Status?.Code, "active");
+    } finally {
+      peerAccount.destroy();
+    }
   });
 });

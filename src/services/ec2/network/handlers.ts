@@ -8,6 +8,7 @@ import { eniHandlers } from "./enis.ts";
 import { gatewayHandlers } from "./gateways.ts";
 import { natGatewayHandlers } from "./nat-gateways.ts";
 import { networkAclHandlers } from "./network-acls.ts";
+import { peeringHandlers } from "./peering.ts";
 import { prefixListHandlers } from "./prefix-lists.ts";
 import { routeTableHandlers } from "./route-tables.ts";
 import { securityGroupHandlers } from "./security-groups.ts";
@@ -31,4 +32,5 @@ export const networkHandlers: HandlerTable<Ec2Operations> = {
   ...endpointHandlers,
   ...endpointServiceHandlers,
   ...prefixListHandlers,
+  ...peeringHandlers,
 };

@@ -1,7 +1,7 @@
 /** Route tables: create/describe/delete, routes (create/replace/delete) and subnet/gateway associations. */
 import type { CreateRouteRequest, Route, RouteTable } from "@aws-sdk/client-ec2";
 import type { Ec2Operations } from "../../../generated/ec2.ts";
-import type { HandlerTable } from "../../service-types.ts";
+import type { HandlerTable, RequestContext } from "../../service-types.ts";
 import { checkDryRun, ec2Error, invalidParameterValue, notFound } from "../shared/errors.ts";
 import { applyFilters } from "../shared/filters.ts";
 import { newEc2Id } from "../shared/ids.ts";
@@ -9,6 +9,7 @@ import { paginate } from "../shared/paging.ts";
 import { checkTagSpecificationTypes, tagsFor } from "../shared/tags.ts";
 import { formatCidr, parseCidr } from "./cidr.ts";
 import { KIND, requireRecord, selectByIds } from "./lookup.ts";
+import { peeringState } from "./peering.ts";
 import { requirePrefixList } from "./prefix-lists.ts";
 import type { Net } from "./state.ts";
 import { requireSubnetRecord } from "./subnets.ts";
@@ -20,7 +21,7 @@ type RouteTarget = Pick<Route, "GatewayId" | "NatGatewayId" | "NetworkInterfaceI
 const TARGET_FIELDS = ["GatewayId", "NatGatewayId", "NetworkInterfaceId", "InstanceId", "CarrierGatewayId", "EgressOnlyInternetGatewayId", "VpcPeeringConnectionId", "TransitGatewayId", "LocalGatewayId", "CoreNetworkArn"] as const;
 
 /** The one target of a CreateRoute/ReplaceRoute request, checked to exist and to belong to the table's VPC. */
-function routeTarget(n: Net, table: RouteTable, input: CreateRouteRequest): RouteTarget {
+function routeTarget(ctx: RequestContext, n: Net, table: RouteTable, input: CreateRouteRequest): RouteTarget {
   const given = TARGET_FIELDS.filter((field) => input[field] !== undefined && input[field] !== "");
   if (input.VpcEndpointId && given.length === 0) return { GatewayId: input.VpcEndpointId };
   if (given.length !== 1) {
@@ -66,7 +67,13 @@ function routeTarget(n: Net, table: RouteTable, input: CreateRouteRequest): Rout
     if (!(gateway.Attachments ?? []).some((a) => a.VpcId === vpcId)) throw differentNetworks(input.EgressOnlyInternetGatewayId);
     return { EgressOnlyInternetGatewayId: input.EgressOnlyInternetGatewayId };
   }
-  // Peering, transit, local gateways and core networks are other services' resources: recorded as given.
+  if (input.VpcPeeringConnectionId) {
+    if (peeringState(ctx, input.VpcPeeringConnectionId) === "missing") {
+      throw notFound("InvalidVpcPeeringConnectionID.NotFound", "vpcPeeringConnection", input.VpcPeeringConnectionId);
+    }
+    return { VpcPeeringConnectionId: input.VpcPeeringConnectionId };
+  }
+  // Transit and local gateways and core networks are not modelled here: recorded as given.
   const field = given[0] as (typeof TARGET_FIELDS)[number];
   return { [field]: input[field] };
 }
@@ -91,7 +98,7 @@ function routeDestination(n: Net, input: { DestinationCidrBlock?: string | undef
 }
 
 /** A route whose target is gone (deleted, detached) shows as a blackhole, as on AWS. */
-function routeState(n: Net, table: RouteTable, route: Route): Route["State"] {
+function routeState(ctx: RequestContext, n: Net, table: RouteTable, route: Route): Route["State"] {
   if (route.GatewayId === "local") return "active";
   if (route.GatewayId?.startsWith("igw-")) {
     const igw = n.igws.get(route.GatewayId);
@@ -104,12 +111,13 @@ function routeState(n: Net, table: RouteTable, route: Route): Route["State"] {
   if (route.NetworkInterfaceId) return n.enis.has(route.NetworkInterfaceId) ? "active" : "blackhole";
   if (route.EgressOnlyInternetGatewayId) return n.eigws.has(route.EgressOnlyInternetGatewayId) ? "active" : "blackhole";
   if (route.CarrierGatewayId) return n.carrier.has(route.CarrierGatewayId) ? "active" : "blackhole";
+  if (route.VpcPeeringConnectionId) return peeringState(ctx, route.VpcPeeringConnectionId) === "active" ? "active" : "blackhole";
   return "active";
 }
 
-const tableView = (n: Net, table: RouteTable): RouteTable => ({
+const tableView = (ctx: RequestContext, n: Net, table: RouteTable): RouteTable => ({
   ...table,
-  Routes: (table.Routes ?? []).map((route) => ({ ...route, State: routeState(n, table, route) })),
+  Routes: (table.Routes ?? []).map((route) => ({ ...route, State: routeState(ctx, n, table, route) })),
 });
 
 const routeMatches = (route: Route, destination: Destination): boolean => route[destination.key] === destination.value;
@@ -149,7 +157,7 @@ export const routeTableHandlers: HandlerTable<Ec2Operations> = {
 
   DescribeRouteTables: (input, ctx) => {
     const n = networkFor(ctx);
-    const selected = selectByIds(n.routeTables, KIND.routeTable, input.RouteTableIds).map((t) => tableView(n, t));
+    const selected = selectByIds(n.routeTables, KIND.routeTable, input.RouteTableIds).map((t) => tableView(ctx, n, t));
     checkDryRun(input);
     const routes = (t: RouteTable) => t.Routes ?? [];
     const associations = (t: RouteTable) => t.Associations ?? [];
@@ -201,7 +209,7 @@ export const routeTableHandlers: HandlerTable<Ec2Operations> = {
     const n = networkFor(ctx);
     const table = requireRecord(n.routeTables, KIND.routeTable, input.RouteTableId);
     const destination = routeDestination(n, input);
-    const target = routeTarget(n, table, input);
+    const target = routeTarget(ctx, n, table, input);
     if ((table.Routes ?? []).some((r) => routeMatches(r, destination))) {
       throw ec2Error("RouteAlreadyExists", `The route identified by ${destination.value} already exists.`);
     }
@@ -219,7 +227,7 @@ export const routeTableHandlers: HandlerTable<Ec2Operations> = {
     if (index < 0) {
       throw ec2Error("InvalidRoute.NotFound", `no route with destination-cidr-block ${destination.value} in route table ${table.RouteTableId ?? ""}`);
     }
-    const target = input.LocalTarget ? { GatewayId: "local" } : routeTarget(n, table, input);
+    const target = input.LocalTarget ? { GatewayId: "local" } : routeTarget(ctx, n, table, input);
     checkDryRun(input);
     const routes = [...(table.Routes ?? [])];
     routes[index] = { [destination.key]: destination.value, ...target, Origin: "CreateRoute", State: "active" };
