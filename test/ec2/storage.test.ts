@@ -211,9 +211,13 @@ describe("attachments", () => {
 describe("modifications, status and attributes", () => {
   it("ModifyVolume grows a volume and changes its type; the modification progresses", async () => {
     const id = await create({ Size: 10 });
+    const run = await ec2.send(new RunInstancesCommand({ ImageId: imageId, InstanceType: "t3.micro", MinCount: 1, MaxCount: 1, Placement: { AvailabilityZone: "us-east-1a" } }));
+    await sleep(400);
     await until(id, (v) => v.State === "available");
     const out = await ec2.send(new ModifyVolumeCommand({ VolumeId: id, Size: 20, VolumeType: "gp3", Iops: 4000 }));
     assert.equal(out.VolumeModification?.ModificationState, "modifying");
+    const attach = await errorOf(ec2.send(new AttachVolumeCommand({ VolumeId: id, InstanceId: run.Instances?.[0]?.InstanceId ?? "", Device: "/dev/sdk" })));
+    assert.equal(attach.name, "OperationNotPermitted");
     assert.equal(out.VolumeModification?.OriginalSize, 10);
     assert.equal(out.VolumeModification?.TargetSize, 20);
     assert.equal(out.VolumeModification?.TargetVolumeType, "gp3");

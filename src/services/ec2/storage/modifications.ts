@@ -39,6 +39,12 @@ function modificationView(record: ModificationRecord, now = Date.now()): VolumeM
   return view;
 }
 
+/** The state of the volume's latest modification now, if it has one. */
+export function modificationStateOf(ctx: RequestContext, volumeId: string): VolumeModificationState | undefined {
+  const record = modificationTable(ctx).get(scopeOf(ctx), volumeId);
+  return record ? modificationView(record).ModificationState : undefined;
+}
+
 export const modificationHandlers: HandlerTable<Ec2Operations> = {
   ModifyVolume: (input, ctx) => {
     const volume = requireVolume(ctx, input.VolumeId ?? "");

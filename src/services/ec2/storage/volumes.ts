@@ -17,6 +17,7 @@ import {
   removeVolume, requireVolume, resolveVolumeSpec, sameDevice, saveVolume, volumeTable, volumeView, type VolumeRecord,
 } from "./volume-store.ts";
 import { volumeEncryption } from "./encryption.ts";
+import { modificationStateOf } from "./modifications.ts";
 import { volumeTransitionMs } from "./timings.ts";
 import { earlierResult, rememberResult } from "./tokens.ts";
 
@@ -138,6 +139,9 @@ export const volumeHandlers: HandlerTable<Ec2Operations> = {
       throw ec2Error("IncorrectInstanceState", `Instance '${instanceId}' is not 'running'.`);
     }
     if (volume.State === "creating") throw ec2Error("IncorrectState", `vol '${volume.VolumeId}' is not 'available'.`);
+    if (modificationStateOf(ctx, volume.VolumeId) === "modifying") {
+      throw ec2Error("OperationNotPermitted", `Cannot attach volume ${volume.VolumeId} when it is in modification state: MODIFYING`);
+    }
     if (volume.Attachments.some((a) => a.InstanceId === instanceId) || (volume.Attachments.length && !volume.MultiAttachEnabled)) {
       throw ec2Error("VolumeInUse", `${volume.VolumeId} is already attached to an instance`);
     }
