@@ -30,6 +30,9 @@ import {
   waitUntilInstanceStopped,
   waitUntilInstanceTerminated,
   type Instance,
+  DescribeAddressesAttributeCommand,
+  ModifyAddressAttributeCommand,
+  ResetAddressAttributeCommand,
 } from "@aws-sdk/client-ec2";
 import { sdkFailure } from "../support/assertions.ts";
 import type { RunningStratus } from "../support/server.ts";
@@ -154,6 +157,14 @@ describe("EC2 network: addresses, Elastic IPs and interfaces", () => {
     await ec2.send(new DisassociateAddressCommand({ PublicIp: allocation.PublicIp! }));
     const missing = await sdkFailure(ec2.send(new DisassociateAddressCommand({ AssociationId: association.AssociationId! })));
     assert.equal(missing.name, "InvalidAssociationID.NotFound");
+    const [ptr] = (await ec2.send(new DescribeAddressesAttributeCommand({ AllocationIds: [allocation.AllocationId!], Attribute: "domain-name" }))).Addresses ?? [];
+    assert.equal(ptr?.PtrRecord, `ec2-${allocation.PublicIp!.replaceAll(".", "-")}.compute-1.amazonaws.com.`);
+    const modified = await ec2.send(new ModifyAddressAttributeCommand({ AllocationId: allocation.AllocationId!, DomainName: "mail.example.com" }));
+    assert.equal(modified.Address?.PtrRecordUpdate?.Value, "mail.example.com");
+    const [custom] = (await ec2.send(new DescribeAddressesAttributeCommand({ AllocationIds: [allocation.AllocationId!], Attribute: "domain-name" }))).Addresses ?? [];
+    assert.equal(custom?.PtrRecord, "mail.example.com.");
+    await ec2.send(new ResetAddressAttributeCommand({ AllocationId: allocation.AllocationId!, Attribute: "domain-name" }));
+    assert.equal((await ec2.send(new DescribeAddressesAttributeCommand({ AllocationIds: [allocation.AllocationId!], Attribute: "domain-name" }))).Addresses?.[0]?.PtrRecord, ptr?.PtrRecord);
     await ec2.send(new ReleaseAddressCommand({ AllocationId: allocation.AllocationId! }));
     const released = await sdkFailure(ec2.send(new DescribeAddressesCommand({ AllocationIds: [allocation.AllocationId!] })));
     assert.equal(released.name, "InvalidAllocationID.NotFound");

@@ -5,6 +5,7 @@ import type { HandlerTable, RequestContext } from "../../service-types.ts";
 import { findInstance } from "../instances/api.ts";
 import { checkDryRun, ec2Error, notFound } from "../shared/errors.ts";
 import { applyFilters } from "../shared/filters.ts";
+import { paginate } from "../shared/paging.ts";
 import { newEc2Id } from "../shared/ids.ts";
 import { checkTagSpecificationTypes, tagsFor } from "../shared/tags.ts";
 import { allocateElasticIp, publicDnsName, releasePublicIp } from "./addressing.ts";
@@ -215,4 +216,44 @@ export const addressHandlers: HandlerTable<Ec2Operations> = {
     );
     return { Addresses: filtered };
   },
+
+  // Reverse DNS of Elastic IPs (Terraform's aws_eip reads it since provider 5.46).
+  DescribeAddressesAttribute: (input, ctx) => {
+    const n = networkFor(ctx);
+    const addresses = input.AllocationIds && input.AllocationIds.length > 0 ? input.AllocationIds.map((id) => requireAddress(n, id, undefined)) : n.addresses.list();
+    if (input.Attribute !== undefined && input.Attribute !== "domain-name") throw ec2Error("InvalidParameterValue", `Value (${String(input.Attribute)}) for parameter attribute is invalid.`);
+    checkDryRun(input);
+    const page = paginate(addresses, input.MaxResults, input.NextToken, { min: 1, max: 1000 });
+    return { Addresses: page.items.map((a) => addressAttribute(ctx, a)), NextToken: page.nextToken };
+  },
+
+  ModifyAddressAttribute: (input, ctx) => {
+    const n = networkFor(ctx);
+    const address = requireAddress(n, input.AllocationId, undefined);
+    const domain = input.DomainName ?? "";
+    if (!/^[a-z0-9.-]{1,253}$/i.test(domain)) throw ec2Error("InvalidParameterValue", `Invalid value '${domain}' for domainName.`);
+    checkDryRun(input);
+    const stored = n.addresses.put(address.AllocationId ?? "", { ...address, PtrRecord: domain.endsWith(".") ? domain : `${domain}.` } as StoredAddress);
+    return { Address: { ...addressAttribute(ctx, stored), PtrRecordUpdate: { Value: domain, Status: "PENDING" } } };
+  },
+
+  ResetAddressAttribute: (input, ctx) => {
+    const n = networkFor(ctx);
+    const address = requireAddress(n, input.AllocationId, undefined) as StoredAddress;
+    checkDryRun(input);
+    const { PtrRecord: _gone, ...rest } = address;
+    n.addresses.put(address.AllocationId ?? "", rest);
+    return { Address: { ...addressAttribute(ctx, rest), PtrRecordUpdate: { Value: "", Status: "PENDING" } } };
+  },
 };
+
+/** An address with the reverse DNS name its owner set (absent: AWS's default ec2-… name). */
+type StoredAddress = Address & { PtrRecord?: string };
+
+function addressAttribute(ctx: RequestContext, address: StoredAddress) {
+  return {
+    AllocationId: address.AllocationId,
+    PublicIp: address.PublicIp,
+    PtrRecord: address.PtrRecord ?? `${publicDnsName(ctx.region, address.PublicIp ?? "")}.`,
+  };
+}
