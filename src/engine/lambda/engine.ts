@@ -3,7 +3,7 @@ import { codeDirectory, optDirectory, removeScratch } from "./code-cache.ts";
 import { Environment, type Ending, type Outcome } from "./environment.ts";
 import { RESPONSE_LIMIT } from "./runtime-api.ts";
 import { runtimeLaunch } from "./runtimes.ts";
-import { capabilities, removeCgroup } from "./sandbox.ts";
+import { capabilities, removeCgroup, removeSpareCgroups } from "./sandbox.ts";
 import { ThrottledError, type FunctionSpec, type InvokeRequest, type InvokeResult, type LogEvent, type LogSink } from "./types.ts";
 
 const IDLE_MS = Number(process.env.STRATUS_LAMBDA_IDLE_SECONDS ?? 300) * 1000;
@@ -248,6 +248,8 @@ export class LambdaEngine {
     clearInterval(this.reaper);
     for (const pool of this.pools.values()) for (const env of pool) env.killNow();
     removeScratch();
+    // The groups themselves go once empty: the next Stratus removes what is left (its processes may still be exiting).
+    removeSpareCgroups();
     const root = capabilities().cgroupRoot;
     if (root) removeCgroup(root, false);
   }

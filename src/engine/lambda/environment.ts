@@ -3,7 +3,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import type { Server, ServerResponse } from "node:http";
 import { crypto } from "../../shared/builtins.ts";
 import { serveRuntimeApi, type RuntimeApiHandler } from "./runtime-api.ts";
-import { createCgroup, launch, peakMemory, removeCgroup } from "./sandbox.ts";
+import { createCgroup, killCgroupMembers, launch, peakMemory, releaseCgroup } from "./sandbox.ts";
 import type { FunctionSpec, InvokeRequest, LogEvent } from "./types.ts";
 
 /** How an invocation ended, before the engine shapes it into Lambda's answer and log lines. */
@@ -90,7 +90,7 @@ export class Environment implements RuntimeApiHandler {
   async start(runtime: RuntimeLaunch): Promise<void> {
     const { server, address } = await serveRuntimeApi(this);
     this.server = server;
-    this.cgroupDir = createCgroup(this.id, this.spec.memoryMb);
+    this.cgroupDir = createCgroup(this.spec.memoryMb);
     const plan = launch({ codeDir: runtime.codeDir, runtimeDir: runtime.runtimeDir, optDir: runtime.optDir, command: runtime.command, cgroupDir: this.cgroupDir });
     const env = { ...runtime.environment(plan.taskRoot, plan.runtimeRoot, plan.optRoot), AWS_LAMBDA_RUNTIME_API: address, AWS_LAMBDA_LOG_STREAM_NAME: this.logStream };
     const child = spawn(plan.file, plan.args, { cwd: plan.cwd, env, stdio: ["pipe", "pipe", "pipe"] });
@@ -154,7 +154,7 @@ export class Environment implements RuntimeApiHandler {
     this.waitingNext = undefined;
     if (this.cgroupDir) {
       const dir = this.cgroupDir;
-      setTimeout(() => removeCgroup(dir, true), 50).unref();
+      setTimeout(() => releaseCgroup(dir), 20).unref();
     }
     this.onDead(this);
   }
@@ -320,7 +320,6 @@ export class Environment implements RuntimeApiHandler {
       // Never started, or already exited: nothing will call onExit.
       this.cleanup();
     }
-    if (this.cgroupDir) removeCgroup(this.cgroupDir, true);
   }
 
   /** For process exit: no waiting, no callbacks. */
@@ -330,6 +329,7 @@ export class Environment implements RuntimeApiHandler {
     } catch {
       // gone
     }
+    if (this.cgroupDir) killCgroupMembers(this.cgroupDir);
   }
 }
 
