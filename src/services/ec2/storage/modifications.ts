@@ -25,13 +25,19 @@ interface ModificationRecord {
   /** Epoch ms of the end of "modifying" and of "optimizing". */
   OptimizingAt: number;
   CompletedAt: number;
+  /** Start times (epoch ms) of the volume's modifications in the last 24 hours. */
+  History?: number[];
 }
+
+/** Since January 2026 EBS allows four modifications per volume in a rolling 24 hours (before: one per 6 hours). */
+const MODIFICATIONS_PER_DAY = 4;
+const DAY_MS = 24 * 60 * 60 * 1000;
 
 /** One row per volume: its latest modification. */
 const modificationTable = (ctx: RequestContext) => ec2Table<ModificationRecord>(ctx, "volume-modifications");
 
 function modificationView(record: ModificationRecord, now = Date.now()): VolumeModification {
-  const { OptimizingAt, CompletedAt, ...rest } = record;
+  const { OptimizingAt, CompletedAt, History: _history, ...rest } = record;
   const state: VolumeModificationState = now >= CompletedAt ? "completed" : now >= OptimizingAt ? "optimizing" : "modifying";
   const progress = state === "completed" ? 100 : Math.min(99, Math.floor(((now - Date.parse(rest.StartTime)) / (CompletedAt - Date.parse(rest.StartTime))) * 100));
   const view: VolumeModification = { ...rest, StartTime: rest.StartTime as unknown as Date, ModificationState: state, Progress: progress };
@@ -50,7 +56,12 @@ export const modificationHandlers: HandlerTable<Ec2Operations> = {
     const volume = requireVolume(ctx, input.VolumeId ?? "");
     const previous = modificationTable(ctx).get(scopeOf(ctx), volume.VolumeId);
     if (previous && Date.now() < previous.CompletedAt) {
-      throw ec2Error("IncorrectModificationState", `Cannot modify volume ${volume.VolumeId} as it is already being modified.`);
+      const state = modificationView(previous).ModificationState ?? "modifying";
+      throw ec2Error("IncorrectModificationState", `Volume ${volume.VolumeId} cannot be modified in modification state ${state.toUpperCase()}`);
+    }
+    const history = [...(previous?.History ?? []), ...(previous && !previous.History ? [Date.parse(previous.StartTime)] : [])].filter((at) => Date.now() - at < DAY_MS);
+    if (history.length >= MODIFICATIONS_PER_DAY) {
+      throw ec2Error("VolumeModificationRateExceeded", `You've reached the maximum modification rate per volume limit. A volume can be modified ${MODIFICATIONS_PER_DAY} times in a rolling 24-hour window.`);
     }
     if (input.Size === undefined && input.VolumeType === undefined && input.Iops === undefined && input.Throughput === undefined && input.MultiAttachEnabled === undefined) {
       throw ec2Error("MissingParameter", "At least one of size, volumeType, iops, throughput or multiAttachEnabled must be specified.");
@@ -82,6 +93,7 @@ export const modificationHandlers: HandlerTable<Ec2Operations> = {
       TargetMultiAttachEnabled: multiAttach,
       OptimizingAt: now + volumeTransitionMs(),
       CompletedAt: now + volumeTransitionMs() + snapshotMs(),
+      History: [...history, now],
     };
     if (volume.Iops !== undefined) record.OriginalIops = volume.Iops;
     if (volume.Throughput !== undefined) record.OriginalThroughput = volume.Throughput;
