@@ -35,6 +35,9 @@ import {
   ReleaseAddressCommand,
   RevokeSecurityGroupEgressCommand,
   waitUntilNatGatewayAvailable,
+  CreateFlowLogsCommand,
+  DeleteFlowLogsCommand,
+  DescribeFlowLogsCommand,
 } from "@aws-sdk/client-ec2";
 import { sdkFailure } from "../support/assertions.ts";
 import { clientConfig, startStratus, type RunningStratus } from "../support/server.ts";
@@ -178,5 +181,27 @@ describe("EC2 network: NAT gateways, endpoints, prefix lists, carrier gateways",
     await ec2.send(new DeleteCarrierGatewayCommand({ CarrierGatewayId: carrier.CarrierGatewayId! }));
     const gone = await sdkFailure(ec2.send(new DescribeCarrierGatewaysCommand({ CarrierGatewayIds: [carrier.CarrierGatewayId!] })));
     assert.equal(gone.name, "InvalidCarrierGatewayID.NotFound");
+  });
+
+  it("records flow logs for VPCs, subnets and interfaces", async () => {
+    const created = await ec2.send(new CreateFlowLogsCommand({
+      ResourceType: "VPC",
+      ResourceIds: [vpcId, "vpc-0123456789abcdef0"],
+      TrafficType: "REJECT",
+      LogGroupName: "vpc-flow",
+      DeliverLogsPermissionArn: "arn:aws:iam::000000000000:role/flow-logs",
+      TagSpecifications: [{ ResourceType: "vpc-flow-log", Tags: [{ Key: "Name", Value: "rejects" }] }],
+    }));
+    assert.equal(created.FlowLogIds?.length, 1);
+    assert.match(created.FlowLogIds?.[0] ?? "", /^fl-[0-9a-f]{17}$/);
+    assert.deepEqual(created.Unsuccessful?.map((u) => u.ResourceId), ["vpc-0123456789abcdef0"]);
+    const noRole = await sdkFailure(ec2.send(new CreateFlowLogsCommand({ ResourceType: "VPC", ResourceIds: [vpcId], TrafficType: "ALL", LogGroupName: "vpc-flow" })));
+    assert.equal(noRole.name, "InvalidParameter");
+    const [log] = (await ec2.send(new DescribeFlowLogsCommand({ Filter: [{ Name: "resource-id", Values: [vpcId] }] }))).FlowLogs ?? [];
+    assert.deepEqual([log?.TrafficType, log?.LogGroupName, log?.FlowLogStatus, log?.LogDestinationType], ["REJECT", "vpc-flow", "ACTIVE", "cloud-watch-logs"]);
+    assert.match(log?.LogFormat ?? "", /^\$\{version\} \$\{account-id\}/);
+    const deleted = await ec2.send(new DeleteFlowLogsCommand({ FlowLogIds: [log!.FlowLogId!, "fl-0123456789abcdef0"] }));
+    assert.deepEqual(deleted.Unsuccessful?.map((u) => u.ResourceId), ["fl-0123456789abcdef0"]);
+    assert.equal(((await ec2.send(new DescribeFlowLogsCommand({}))).FlowLogs ?? []).length, 0);
   });
 });

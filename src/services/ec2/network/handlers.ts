@@ -5,6 +5,7 @@ import { addressHandlers } from "./addresses.ts";
 import { endpointServiceHandlers } from "./endpoint-services.ts";
 import { endpointHandlers } from "./endpoints.ts";
 import { eniHandlers } from "./enis.ts";
+import { flowLogHandlers } from "./flow-logs.ts";
 import { gatewayHandlers } from "./gateways.ts";
 import { natGatewayHandlers } from "./nat-gateways.ts";
 import { networkAclHandlers } from "./network-acls.ts";
@@ -33,4 +34,5 @@ export const networkHandlers: HandlerTable<Ec2Operations> = {
   ...endpointServiceHandlers,
   ...prefixListHandlers,
   ...peeringHandlers,
+  ...flowLogHandlers,
 };
