@@ -175,8 +175,8 @@ describe("attachments", () => {
       ImageId: imageId, InstanceType: "t3.micro", MinCount: 1, MaxCount: 1,
       BlockDeviceMappings: [
         { DeviceName: "/dev/xvda", Ebs: { VolumeSize: 30, VolumeType: "gp3" } },
-        { DeviceName: "/dev/sdb", Ebs: { VolumeSize: 50 } },
-        { DeviceName: "/dev/sdc", Ebs: { VolumeSize: 5, DeleteOnTermination: true } },
+        { DeviceName: "/dev/sdb", Ebs: { VolumeSize: 50, DeleteOnTermination: false } },
+        { DeviceName: "/dev/sdc", Ebs: { VolumeSize: 5 } },
       ],
       TagSpecifications: [{ ResourceType: "volume", Tags: [{ Key: "owner", Value: "launch" }] }],
     }));

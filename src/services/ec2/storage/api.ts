@@ -65,7 +65,9 @@ function definedOnly<T extends object>(value: T): Partial<T> {
 
 /**
  * Creates the root volume (from the image's root mapping and its snapshot) and the extra volumes of the
- * request, attached to the instance. Validates everything before creating anything.
+ * request, attached to the instance. Validates everything before creating anything. Through the API,
+ * volumes attached at launch default to DeleteOnTermination=true, data volumes included (the console
+ * sets false for those explicitly); volumes attached later (AttachVolume) default to false.
  */
 export function createLaunchVolumes(ctx: RequestContext, req: LaunchVolumesRequest): void {
   const zone = zoneInfo(ctx, req.availabilityZone);
@@ -92,7 +94,7 @@ export function createLaunchVolumes(ctx: RequestContext, req: LaunchVolumesReque
       MultiAttachEnabled: false,
       AutoEnableIO: false,
       Tags: validTags(req.tags),
-      Attachments: [{ InstanceId: req.instanceId, Device: entry.device, AttachTime: now, State: "attached", DeleteOnTermination: ebs.DeleteOnTermination ?? entry.root }],
+      Attachments: [{ InstanceId: req.instanceId, Device: entry.device, AttachTime: now, State: "attached", DeleteOnTermination: ebs.DeleteOnTermination ?? true }],
     };
     if (zone?.ZoneId) record.AvailabilityZoneId = zone.ZoneId;
     records.push(record);
