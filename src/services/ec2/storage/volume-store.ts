@@ -183,7 +183,7 @@ export function resolveVolumeSpec(
   const type = request.VolumeType ?? "gp2";
   const rule = RULES[type];
   if (!rule) throw ec2Error(errorCode, `Value (${type}) for parameter volumeType is invalid. Valid values: ${Object.keys(RULES).join(", ")}`);
-  if (request.Size === undefined && !snapshot) throw missingParameter("size or snapshotId");
+  if (request.Size === undefined && !snapshot) throw missingParameter("size/snapshot");
   const size = request.Size ?? snapshot?.size ?? 0;
   if (snapshot && size < snapshot.size) {
     throw ec2Error(errorCode, `Volume of ${size}GiB is smaller than snapshot '${snapshot.id}', expect size >= ${snapshot.size}GiB`);
