@@ -99,10 +99,10 @@ export async function runLambdaBench(): Promise<void> {
 
     console.log(`Lambda (node hello handler through @aws-sdk/client-lambda; ${RUNS} cold starts, ${WARM} warm invokes)`);
     const rows: Array<[string, string, string]> = [
-      ["floor: spawn `node -e 0` (p50)", `${fmt(percentile(floor, 50))} ms`, ""],
-      ["cold start invoke (p50 / p99)", `${fmt(percentile(cold, 50))} / ${fmt(percentile(cold, 99))} ms`, "≤ 80 ms"],
+      ["floor: spawn `node -e 0` (min / p50)", `${fmt(Math.min(...floor))} / ${fmt(percentile(floor, 50))} ms`, ""],
+      ["cold start invoke (min / p50 / p99)", `${fmt(Math.min(...cold))} / ${fmt(percentile(cold, 50))} / ${fmt(percentile(cold, 99))} ms`, "≤ 80 ms"],
       ["cold start minus floor (p50)", `${fmt(percentile(cold, 50) - percentile(floor, 50))} ms`, ""],
-      ["warm invoke (p50 / p99)", `${fmt(percentile(warm, 50), 2)} / ${fmt(percentile(warm, 99), 2)} ms`, "≤ 2 ms p50"],
+      ["warm invoke (min / p50 / p99)", `${fmt(Math.min(...warm), 2)} / ${fmt(percentile(warm, 50), 2)} / ${fmt(percentile(warm, 99), 2)} ms`, "≤ 2 ms p50"],
       [`${TOTAL} invokes at concurrency ${CONCURRENCY}`, `${fmt(TOTAL / seconds, 0)}/s, p50 ${fmt(percentile(latencies, 50))} ms, p99 ${fmt(percentile(latencies, 99))} ms, ${errors} errors`, "no errors"],
       ["memory per warm environment (RSS, median)", `${fmt(percentile(envRss, 50))} MB over ${envRss.length} environments`, ""],
     ];
