@@ -103,6 +103,11 @@ const api = "http://" + process.env.AWS_LAMBDA_RUNTIME_API + "/2018-06-01/runtim
     const result = await fx.lambda.send(new InvokeCommand({ FunctionName: "custom", Payload: Buffer.from('{"v":7}'), LogType: "Tail" }));
     assert.deepEqual(json(result.Payload), { custom: 7, handler: "whatever" });
     assert.match(Buffer.from(result.LogResult ?? "", "base64").toString(), /custom runtime got \{"v":7\}/);
+    // The bootstrap may come from a layer instead (/opt/bootstrap).
+    const { PublishLayerVersionCommand } = await import("@aws-sdk/client-lambda");
+    const layer = await fx.lambda.send(new PublishLayerVersionCommand({ LayerName: "runtime", Content: { ZipFile: zipOf({ bootstrap: { content: bootstrap, mode: 0o755 } }) } }));
+    await createActive(fx, { FunctionName: "custom-layer", Runtime: "provided.al2", Handler: "h", Layers: [layer.LayerVersionArn ?? ""], Code: { ZipFile: zipOf({ "data.txt": "x" }) } });
+    assert.deepEqual(json((await fx.lambda.send(new InvokeCommand({ FunctionName: "custom-layer", Payload: Buffer.from('{"v":8}') }))).Payload), { custom: 8, handler: "h" });
   });
 
   it("hot-reloads code from a local directory (S3Bucket hot-reload)", async () => {

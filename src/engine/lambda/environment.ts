@@ -29,7 +29,7 @@ export interface RuntimeLaunch {
   codeDir: string;
   runtimeDir: string;
   optDir: string | undefined;
-  command: (taskRoot: string, runtimeRoot: string) => string[];
+  command: (taskRoot: string, runtimeRoot: string, optRoot: string | undefined) => string[];
   /** Whether the runtime client writes an end-of-invocation marker to stdout (ours do; a `provided` bootstrap does not). */
   marksEnd: boolean;
   environment: (taskRoot: string, runtimeRoot: string, optRoot: string | undefined) => Record<string, string>;

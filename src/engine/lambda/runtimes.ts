@@ -74,7 +74,7 @@ export function runtimeLaunch(spec: FunctionSpec, codeDir: string, optDir: strin
     return {
       ...common,
       marksEnd: false,
-      command: (taskRoot) => [inCode ? join(taskRoot, "bootstrap") : "/opt/bootstrap"],
+      command: (taskRoot, _runtime, optRoot) => [inCode ? join(taskRoot, "bootstrap") : join(optRoot ?? "/opt", "bootstrap")],
       environment: (taskRoot, runtimeRoot) => baseEnvironment(spec, credentials, taskRoot, runtimeRoot),
     };
   }

@@ -220,8 +220,8 @@ export interface LaunchPlan {
   codeDir: string;
   runtimeDir: string;
   optDir: string | undefined;
-  /** The command, with placeholders resolved against the roots: a function of (taskRoot, runtimeRoot). */
-  command: (taskRoot: string, runtimeRoot: string) => string[];
+  /** The command line, given where the process sees its code, the runtime client and the layers. */
+  command: (taskRoot: string, runtimeRoot: string, optRoot: string | undefined) => string[];
   cgroupDir: string | undefined;
 }
 
@@ -248,9 +248,9 @@ export function launch(plan: LaunchPlan): Launch {
     }
     sandbox.push("--unshare-pid", "--die-with-parent", "--chdir", taskRoot);
     file = caps.bwrap;
-    args = [...sandbox, ...plan.command(taskRoot, runtimeRoot)];
+    args = [...sandbox, ...plan.command(taskRoot, runtimeRoot, optRoot)];
   } else {
-    const command = plan.command(taskRoot, runtimeRoot);
+    const command = plan.command(taskRoot, runtimeRoot, optRoot);
     // PR_SET_PDEATHSIG through setpriv: even a function stuck in a loop dies with Stratus.
     if (caps.setpriv) {
       file = caps.setpriv;
