@@ -33,6 +33,12 @@ import {
   CreateVpcPeeringConnectionCommand,
   DeleteVpcPeeringConnectionCommand,
   DescribeVpcPeeringConnectionsCommand,
+  AttachVpnGatewayCommand,
+  CreateVpnGatewayCommand,
+  DeleteVpnGatewayCommand,
+  DescribeVpnGatewaysCommand,
+  DetachVpnGatewayCommand,
+  EnableVgwRoutePropagationCommand,
 } from "@aws-sdk/client-ec2";
 import { sdkFailure } from "../support/assertions.ts";
 import { clientConfig, startStratus, type RunningStratus } from "../support/server.ts";
@@ -214,5 +220,28 @@ describe("EC2 network: gateways, route tables and network ACLs", () => {
     } finally {
       peerAccount.destroy();
     }
+  });
+
+  it("attaches VPN gateways, routes through them and propagates into route tables", async () => {
+    const vgw = (await ec2.send(new CreateVpnGatewayCommand({ Type: "ipsec.1", AmazonSideAsn: 64600 }))).VpnGateway!;
+    assert.match(vgw.VpnGatewayId ?? "", /^vgw-[0-9a-f]{17}$/);
+    assert.equal(vgw.AmazonSideAsn, 64600);
+    const rtb = (await ec2.send(new CreateRouteTableCommand({ VpcId: vpcId }))).RouteTable!;
+    const early = await sdkFailure(ec2.send(new EnableVgwRoutePropagationCommand({ GatewayId: vgw.VpnGatewayId!, RouteTableId: rtb.RouteTableId! })));
+    assert.equal(early.name, "Gateway.NotAttached");
+    await ec2.send(new AttachVpnGatewayCommand({ VpnGatewayId: vgw.VpnGatewayId!, VpcId: vpcId }));
+    await ec2.send(new EnableVgwRoutePropagationCommand({ GatewayId: vgw.VpnGatewayId!, RouteTableId: rtb.RouteTableId! }));
+    await ec2.send(new CreateRouteCommand({ RouteTableId: rtb.RouteTableId!, DestinationCidrBlock: "192.168.0.0/16", GatewayId: vgw.VpnGatewayId! }));
+    const withVgw = await table(rtb.RouteTableId!);
+    assert.deepEqual(withVgw.PropagatingVgws, [{ GatewayId: vgw.VpnGatewayId }]);
+    assert.equal(withVgw.Routes?.find((r) => r.GatewayId === vgw.VpnGatewayId)?.State, "active");
+    const byVpc = (await ec2.send(new DescribeVpnGatewaysCommand({ Filters: [{ Name: "attachment.vpc-id", Values: [vpcId] }, { Name: "attachment.state", Values: ["attached"] }] }))).VpnGateways ?? [];
+    assert.deepEqual(byVpc.map((g) => g.VpnGatewayId), [vgw.VpnGatewayId]);
+    assert.equal((await sdkFailure(ec2.send(new DeleteVpnGatewayCommand({ VpnGatewayId: vgw.VpnGatewayId! })))).name, "IncorrectState");
+    await ec2.send(new DetachVpnGatewayCommand({ VpnGatewayId: vgw.VpnGatewayId!, VpcId: vpcId }));
+    const detached = await table(rtb.RouteTableId!);
+    assert.deepEqual(detached.PropagatingVgws, []);
+    assert.equal(detached.Routes?.find((r) => r.GatewayId === vgw.VpnGatewayId)?.State, "blackhole");
+    await ec2.send(new DeleteVpnGatewayCommand({ VpnGatewayId: vgw.VpnGatewayId! }));
   });
 });

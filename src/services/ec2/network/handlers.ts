@@ -17,6 +17,7 @@ import { securityGroupRuleHandlers } from "./sg-rules.ts";
 import { subnetHandlers } from "./subnets.ts";
 import { vpcExtraHandlers } from "./vpc-extras.ts";
 import { vpcHandlers } from "./vpcs.ts";
+import { vpnGatewayHandlers } from "./vpn-gateways.ts";
 
 export const networkHandlers: HandlerTable<Ec2Operations> = {
   ...vpcHandlers,
@@ -35,4 +36,5 @@ export const networkHandlers: HandlerTable<Ec2Operations> = {
   ...prefixListHandlers,
   ...peeringHandlers,
   ...flowLogHandlers,
+  ...vpnGatewayHandlers,
 };

@@ -36,6 +36,12 @@ function routeTarget(ctx: RequestContext, n: Net, table: RouteTable, input: Crea
       requireRecord(n.endpoints, KIND.endpoint, id);
       return { GatewayId: id };
     }
+    if (id.startsWith("vgw-")) {
+      const vgw = n.vgws.get(id);
+      if (!vgw) throw notFound("InvalidVpnGatewayID.NotFound", "vpnGateway", id);
+      if (!(vgw.VpcAttachments ?? []).some((a) => a.VpcId === vpcId && a.State === "attached")) throw differentNetworks(id);
+      return { GatewayId: id };
+    }
     const igw = requireRecord(n.igws, KIND.igw, id);
     if (!(igw.Attachments ?? []).some((a) => a.VpcId === vpcId)) throw differentNetworks(id);
     return { GatewayId: id };
@@ -103,6 +109,10 @@ function routeState(ctx: RequestContext, n: Net, table: RouteTable, route: Route
   if (route.GatewayId?.startsWith("igw-")) {
     const igw = n.igws.get(route.GatewayId);
     return igw && (igw.Attachments ?? []).some((a) => a.VpcId === table.VpcId) ? "active" : "blackhole";
+  }
+  if (route.GatewayId?.startsWith("vgw-")) {
+    const vgw = n.vgws.get(route.GatewayId);
+    return vgw && (vgw.VpcAttachments ?? []).some((a) => a.VpcId === table.VpcId && a.State === "attached") ? "active" : "blackhole";
   }
   if (route.NatGatewayId) {
     const nat = n.nats.get(route.NatGatewayId);

@@ -3,6 +3,7 @@ import type {
   Address,
   CarrierGateway,
   DhcpOptions,
+  VpnGateway,
   EgressOnlyInternetGateway,
   InternetGateway,
   ManagedPrefixList,
@@ -72,6 +73,7 @@ const KINDS = {
   endpoints: "vpc-endpoints",
   prefixLists: "prefix-lists",
   dhcp: "dhcp-options",
+  vgws: "vpn-gateways",
   meta: "network-meta",
   instanceEnis: "instance-enis",
   privateIps: "private-ips",
@@ -116,6 +118,7 @@ function buildNet(ctx: RequestContext) {
     endpoints: t<VpcEndpoint>(KINDS.endpoints),
     prefixLists: t<StoredPrefixList>(KINDS.prefixLists),
     dhcp: t<DhcpOptions>(KINDS.dhcp),
+    vgws: t<VpnGateway>(KINDS.vgws),
     meta: t<NetworkMeta>(KINDS.meta),
     instanceEnis: t<InstanceEnis>(KINDS.instanceEnis),
     privateIps: t<IpLease>(KINDS.privateIps),
@@ -159,3 +162,4 @@ registerTaggable({ prefix: "eipalloc", kind: KINDS.addresses, resourceType: "ela
 registerTaggable({ prefix: "vpce", kind: KINDS.endpoints, resourceType: "vpc-endpoint", idField: "VpcEndpointId", notFoundCode: "InvalidVpcEndpointId.NotFound", noun: "Vpc Endpoint" });
 registerTaggable({ prefix: "pl", kind: KINDS.prefixLists, resourceType: "prefix-list", idField: "PrefixListId", notFoundCode: "InvalidPrefixListID.NotFound", noun: "prefix list" });
 registerTaggable({ prefix: "dopt", kind: KINDS.dhcp, resourceType: "dhcp-options", idField: "DhcpOptionsId", notFoundCode: "InvalidDhcpOptionID.NotFound", noun: "dhcpOption" });
+registerTaggable({ prefix: "vgw", kind: KINDS.vgws, resourceType: "vpn-gateway", idField: "VpnGatewayId", notFoundCode: "InvalidVpnGatewayID.NotFound", noun: "vpnGateway" });

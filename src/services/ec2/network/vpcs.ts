@@ -38,7 +38,8 @@ function hasDependencies(n: Net, vpcId: string): boolean {
     n.acls.list().some((a) => a.VpcId === vpcId && a.NetworkAclId !== acl) ||
     n.enis.list().some((e) => e.VpcId === vpcId) ||
     n.nats.list().some((g) => g.VpcId === vpcId && g.State !== "deleted" && g.State !== "deleting") ||
-    n.endpoints.list().some((e) => e.VpcId === vpcId)
+    n.endpoints.list().some((e) => e.VpcId === vpcId) ||
+    n.vgws.list().some((g) => (g.VpcAttachments ?? []).some((a) => a.VpcId === vpcId && a.State !== "detached"))
   );
 }
 
