@@ -156,7 +156,9 @@ describe("Lambda layers", () => {
     assert.equal(first.LayerVersionArn, "arn:aws:lambda:us-east-1:000000000000:layer:shared:1");
     const second = await fx.lambda.send(new PublishLayerVersionCommand({ LayerName: "extra", Content: { ZipFile: zipOf({ "data.txt": "from extra" }) } }));
     assert.equal((await fx.lambda.send(new GetLayerVersionCommand({ LayerName: "shared", VersionNumber: 1 }))).Content?.CodeSha256, first.Content?.CodeSha256);
-    assert.deepEqual((await fx.lambda.send(new ListLayersCommand({}))).Layers?.map((l) => l.LayerName), ["extra", "shared"]);
+    const names = (await fx.lambda.send(new ListLayersCommand({}))).Layers?.map((l) => l.LayerName) ?? [];
+    assert.ok(names.includes("extra") && names.includes("shared"));
+    assert.deepEqual(names, [...names].sort());
     assert.equal((await fx.lambda.send(new ListLayerVersionsCommand({ LayerName: "shared" }))).LayerVersions?.length, 1);
     await createActive(fx, {
       FunctionName: "layered",
@@ -166,7 +168,7 @@ describe("Lambda layers", () => {
     const body = json((await invoke("layered")).Payload) as { greeting: string; data: string; opt: string };
     assert.deepEqual([body.greeting, body.data], ["hello layer", "v1"]);
     // Sandboxed, the layers are at /opt as on Lambda; as plain processes, in a scratch directory.
-    if (existsSync("/usr/bin/bwrap")) assert.equal(body.opt, "/opt/nodejs/node_modules/greeter/index.js");
+    if (existsSync("/usr/bin/bwrap") && process.env.STRATUS_LAMBDA_SANDBOX !== "none") assert.equal(body.opt, "/opt/nodejs/node_modules/greeter/index.js");
     await fx.lambda.send(new UpdateFunctionConfigurationCommand({ FunctionName: "layered", Layers: [first.LayerVersionArn ?? "", second.LayerVersionArn ?? ""] }));
     await waitUntilFunctionUpdatedV2({ client: fx.lambda, maxWaitTime: 10, minDelay: 1 }, { FunctionName: "layered" });
     const config = await fx.lambda.send(new GetFunctionConfigurationCommand({ FunctionName: "layered" }));
