@@ -38,7 +38,9 @@ export function disassociateAddressRecord(ctx: RequestContext, n: Net, address: 
     const cleared: StoredEni = { ...rest, PrivateIpAddresses: (eni.PrivateIpAddresses ?? []).map(({ Association: _x, ...p }) => p) };
     n.enis.put(eni.NetworkInterfaceId ?? "", cleared);
     // An interface that had an auto-assigned public IP gets a new one back while its instance runs.
-    if (cleared.AutoPublicIp && cleared.Attachment) mapAutoPublicIp(ctx, n, cleared);
+    const instanceId = cleared.Attachment?.InstanceId;
+    const state = instanceId ? findInstance(ctx, instanceId)?.State?.Name : undefined;
+    if (cleared.AutoPublicIp && (state === "running" || state === "pending")) mapAutoPublicIp(ctx, n, cleared);
   }
   const { AssociationId: _i, InstanceId: _n, NetworkInterfaceId: _e, NetworkInterfaceOwnerId: _o, PrivateIpAddress: _p, ...kept } = address;
   n.addresses.put(address.AllocationId ?? "", kept);
