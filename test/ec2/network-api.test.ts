@@ -83,6 +83,16 @@ describe("network/api.ts", () => {
     assert.equal(again.privateIpAddress, running.privateIpAddress);
   });
 
+  it("names hosts after the instance in subnets with resource-based hostnames", async () => {
+    const ctx = makeContext({ service: "ec2" });
+    const vpcId = (await call("CreateVpc", { CidrBlock: "10.9.0.0/16" }, ctx)).Vpc!.VpcId!;
+    const subnetId = (await call("CreateSubnet", { VpcId: vpcId, CidrBlock: "10.9.0.0/24" }, ctx)).Subnet!.SubnetId!;
+    await call("ModifySubnetAttribute", { SubnetId: subnetId, PrivateDnsHostnameTypeOnLaunch: "resource-name" }, ctx);
+    const network = attachLaunchNetwork(ctx, { instanceId: "i-0123456789abcdef0", subnetId });
+    assert.equal(network.privateDnsName, "i-0123456789abcdef0.ec2.internal");
+    assert.match(network.privateIpAddress, /^10\.9\.0\.\d+$/);
+  });
+
   it("answers VPCIdNotSpecified once the default VPC is gone", async () => {
     const ctx = makeContext({ service: "ec2" });
     const vpcId = ensureDefaultVpc(ctx);

@@ -14,6 +14,7 @@ import {
   requireEni,
   requireSubnet,
   resolveGroupIds,
+  resourceNameFor,
   unmapAutoPublicIp,
   type StoredEni,
 } from "./eni-model.ts";
@@ -110,7 +111,7 @@ export function attachLaunchNetwork(ctx: RequestContext, req: LaunchNetworkReque
   const vpcId = subnet.VpcId ?? "";
   const groups = launchGroups(n, vpcId, req.securityGroupIds, req.securityGroupNames, n.vpcs.get(vpcId)?.IsDefault === true);
   if (req.privateIpAddress) checkRequestedPrivateIp(n, subnet, req.privateIpAddress);
-  let eni = createEni(ctx, n, { subnet, groups, ...(req.privateIpAddress ? { privateIpAddress: req.privateIpAddress } : {}) });
+  let eni = createEni(ctx, n, { subnet, groups, ...(req.privateIpAddress ? { privateIpAddress: req.privateIpAddress } : {}), ...resourceNameFor(subnet, req.instanceId) });
   eni = attachEni(ctx, n, eni, req.instanceId, 0, true);
   if (req.associatePublicIpAddress ?? subnet.MapPublicIpOnLaunch) eni = mapAutoPublicIp(ctx, n, eni);
   return launchNetworkOf(eni, groups);
@@ -181,6 +182,7 @@ function launchWithInterfaces(
         secondaryAddresses: plan.secondary ?? [],
         secondaryCount: spec.SecondaryPrivateIpAddressCount ?? 0,
         description: spec.Description ?? "",
+        ...(deviceIndex === 0 ? resourceNameFor(plan.subnet as Subnet, instanceId) : {}),
       });
     // Interfaces created for the launch are deleted with the instance unless told otherwise; attached existing ones stay.
     eni = attachEni(ctx, n, eni, instanceId, deviceIndex, spec.DeleteOnTermination ?? !spec.NetworkInterfaceId);

@@ -53,7 +53,17 @@ export interface NewEni {
   tags?: Tag[];
   interfaceType?: NetworkInterface["InterfaceType"];
   requesterManaged?: boolean;
+  /** Resource-based hostnames (subnet HostnameType "resource-name"): the instance id names the host. */
+  resourceName?: string;
 }
+
+/** i-0123456789abcdef0.ec2.internal in us-east-1, i-….<region>.compute.internal elsewhere. */
+export const resourceDnsName = (region: string, name: string): string =>
+  region === "us-east-1" ? `${name}.ec2.internal` : `${name}.${region}.compute.internal`;
+
+/** The instance id when its subnet names hosts after resources rather than IPs. */
+export const resourceNameFor = (subnet: Subnet, instanceId: string): { resourceName?: string } =>
+  subnet.PrivateDnsNameOptionsOnLaunch?.HostnameType === "resource-name" ? { resourceName: instanceId } : {};
 
 export function createEni(ctx: RequestContext, n: Net, request: NewEni): StoredEni {
   const id = newEc2Id("eni");
@@ -74,7 +84,7 @@ export function createEni(ctx: RequestContext, n: Net, request: NewEni): StoredE
     MacAddress: macAddress(),
     NetworkInterfaceId: id,
     OwnerId: ctx.account,
-    PrivateDnsName: privateDnsName(ctx.region, primary),
+    PrivateDnsName: request.resourceName ? resourceDnsName(ctx.region, request.resourceName) : privateDnsName(ctx.region, primary),
     PrivateIpAddress: primary,
     PrivateIpAddresses: addresses.map((ip, index) => ({ Primary: index === 0, PrivateDnsName: privateDnsName(ctx.region, ip), PrivateIpAddress: ip })),
     RequesterManaged: request.requesterManaged ?? false,
