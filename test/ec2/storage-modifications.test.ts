@@ -1,4 +1,4 @@
-/** Elastic Volumes limits: one modification at a time, four per volume in a rolling 24 hours (fast transitions). */
+/** Elastic Volumes limit: four modifications per volume in a rolling 24 hours (fast transitions). */
 import assert from "node:assert/strict";
 import { after, before, it } from "node:test";
 import { CreateVolumeCommand, DescribeVolumesModificationsCommand, EC2Client, ModifyVolumeCommand } from "@aws-sdk/client-ec2";
@@ -25,15 +25,11 @@ async function completed(id: string): Promise<void> {
   assert.fail("modification never completed");
 }
 
-it("allows four modifications per 24 hours, one at a time", async () => {
+it("allows four modifications per volume in 24 hours", async () => {
   const id = (await ec2.send(new CreateVolumeCommand({ AvailabilityZone: "us-east-1a", Size: 10, VolumeType: "gp3" }))).VolumeId ?? "";
   await sleep(50);
-  await ec2.send(new ModifyVolumeCommand({ VolumeId: id, Size: 11 }));
-  const busy = await errorOf(ec2.send(new ModifyVolumeCommand({ VolumeId: id, Size: 12 })));
-  assert.equal(busy.name, "IncorrectModificationState");
-  assert.match(busy.message, /modification state (MODIFYING|OPTIMIZING)/);
-  await completed(id);
-  for (const size of [12, 13, 14]) {
+  // (One-at-a-time is checked in storage.test.ts with slower transitions; here they are too quick to catch.)
+  for (const size of [11, 12, 13, 14]) {
     await ec2.send(new ModifyVolumeCommand({ VolumeId: id, Size: size }));
     await completed(id);
   }
