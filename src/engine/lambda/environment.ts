@@ -3,7 +3,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import type { Server, ServerResponse } from "node:http";
 import { crypto } from "../../shared/builtins.ts";
 import { serveRuntimeApi, type RuntimeApiHandler } from "./runtime-api.ts";
-import { createCgroup, killCgroupMembers, launch, peakMemory, releaseCgroup } from "./sandbox.ts";
+import { createCgroup, killCgroupMembers, launch, peakMemory, releaseCgroup, residentMemory } from "./sandbox.ts";
 import type { FunctionSpec, InvokeRequest, LogEvent } from "./types.ts";
 
 /** How an invocation ended, before the engine shapes it into Lambda's answer and log lines. */
@@ -251,6 +251,7 @@ export class Environment implements RuntimeApiHandler {
       ending = this.initFailure;
       this.kill();
     } else {
+      this.watchMemory();
       ending = await new Promise<Ending>((resolveEnding) => {
         let settled = false;
         const settle = (value: Ending): void => {
@@ -265,6 +266,7 @@ export class Environment implements RuntimeApiHandler {
         this.current = current;
         this.deliver();
       });
+      clearInterval(this.memoryWatch);
       startedAt = this.current?.startedAt ?? startedAt;
     }
     const durationMs = Math.max(0, performanceNow() - startedAt);
@@ -279,6 +281,18 @@ export class Environment implements RuntimeApiHandler {
     this.lastUsed = Date.now();
     if (this.state === "busy") this.state = "idle";
     return { ending, lines, startedAt, durationMs, initDurationMs, maxMemoryBytes };
+  }
+
+  private memoryWatch: NodeJS.Timeout | undefined;
+
+  /** Without a cgroup, the environment's resident memory is checked while it runs and over the limit it is killed. */
+  private watchMemory(): void {
+    if (this.cgroupDir || !this.child?.pid) return;
+    const limit = this.spec.memoryMb * 1024 * 1024;
+    this.memoryWatch = setInterval(() => {
+      if (residentMemory(this.child?.pid) > limit) this.kill();
+    }, 100);
+    this.memoryWatch.unref();
   }
 
   /** Output written just before the response may still be in the pipe: wait for our end mark, or a moment. */

@@ -206,6 +206,22 @@ export function peakMemory(cgroupDir: string | undefined, pid: number | undefine
   return peak;
 }
 
+/** Resident memory of a process and its descendants in bytes (0 where /proc is missing). */
+export function residentMemory(pid: number | undefined): number {
+  let total = 0;
+  const visit = (p: number, depth: number): void => {
+    try {
+      total += Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${p}/status`, "utf8"))?.[1] ?? 0) * 1024;
+      if (depth > 4) return;
+      for (const child of readFileSync(`/proc/${p}/task/${p}/children`, "utf8").split(" ").filter(Boolean)) visit(Number(child), depth + 1);
+    } catch {
+      // process gone
+    }
+  };
+  if (pid) visit(pid, 0);
+  return total;
+}
+
 export interface Launch {
   file: string;
   args: string[];
