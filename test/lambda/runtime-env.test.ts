@@ -137,6 +137,24 @@ describe("Lambda execution environment", () => {
     assert.equal(starts, 3);
   });
 
+  it("honours an event invoke config: MaximumRetryAttempts 0 runs a failing event once", async () => {
+    const { PutFunctionEventInvokeConfigCommand, GetFunctionEventInvokeConfigCommand } = await import("@aws-sdk/client-lambda");
+    await createActive(fx, { FunctionName: "async-once", Code: { ZipFile: codeZip("exports.handler = async () => { throw new Error('nope'); };") } });
+    const put = await fx.lambda.send(new PutFunctionEventInvokeConfigCommand({ FunctionName: "async-once", MaximumRetryAttempts: 0, MaximumEventAgeInSeconds: 120 }));
+    assert.equal(put.FunctionArn, "arn:aws:lambda:us-east-1:000000000000:function:async-once:$LATEST");
+    assert.equal((await fx.lambda.send(new GetFunctionEventInvokeConfigCommand({ FunctionName: "async-once" }))).MaximumRetryAttempts, 0);
+    const accepted = await fx.lambda.send(new InvokeCommand({ FunctionName: "async-once", InvocationType: "Event" }));
+    const id = accepted.$metadata.requestId ?? "";
+    await new Promise((r) => setTimeout(r, 800));
+    const streams = await logs.send(new DescribeLogStreamsCommand({ logGroupName: "/aws/lambda/async-once" }));
+    let starts = 0;
+    for (const stream of streams.logStreams ?? []) {
+      const events = await logs.send(new GetLogEventsCommand({ logGroupName: "/aws/lambda/async-once", logStreamName: stream.logStreamName, startFromHead: true }));
+      starts += (events.events ?? []).filter((e) => e.message === `START RequestId: ${id} Version: $LATEST`).length;
+    }
+    assert.equal(starts, 1);
+  });
+
   it("works with `aws lambda invoke` and `aws lambda wait function-active-v2`", async () => {
     const env = cliEnv(fx.server.endpoint);
     await createActive(fx, { FunctionName: "cli-fn", Code: { ZipFile: codeZip("exports.handler = async (e) => ({ echo: e });") } });

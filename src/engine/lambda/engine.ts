@@ -79,6 +79,12 @@ function logEvents(spec: FunctionSpec, request: InvokeRequest, outcome: Outcome,
   return events;
 }
 
+/** An Event invocation's retry policy (the function's event invoke config). */
+export interface AsyncPolicy {
+  maximumRetryAttempts?: number | undefined;
+  maximumEventAgeSeconds?: number | undefined;
+}
+
 export class LambdaEngine {
   private readonly pools = new Map<string, Environment[]>();
   private readonly inFlight = new Map<string, number>();
@@ -183,18 +189,23 @@ export class LambdaEngine {
     }
   }
 
-  /** An Event invocation: queued, retried twice on a function error, retried while throttled. */
-  invokeAsync(spec: FunctionSpec, request: InvokeRequest, onDone?: (result: InvokeResult | undefined) => void): void {
+  /**
+   * An Event invocation: queued, retried (twice by default) on a function error, retried while throttled, dropped once
+   * older than its maximum age (six hours by default, as on AWS).
+   */
+  invokeAsync(spec: FunctionSpec, request: InvokeRequest, policy: AsyncPolicy = {}, onDone?: (result: InvokeResult | undefined) => void): void {
+    const retries = Math.min(policy.maximumRetryAttempts ?? 2, RETRY_DELAYS_MS.length);
+    const deadline = Date.now() + (policy.maximumEventAgeSeconds ?? 21600) * 1000;
     const attempt = (n: number, throttles: number): void => {
+      if (Date.now() > deadline) return onDone?.(undefined);
       this.invoke(spec, request).then(
         (result) => {
           const delayMs = RETRY_DELAYS_MS[n];
-          if (result.functionError && delayMs !== undefined) setTimeout(() => attempt(n + 1, throttles), delayMs).unref();
+          if (result.functionError && n < retries && delayMs !== undefined) setTimeout(() => attempt(n + 1, throttles), delayMs).unref();
           else onDone?.(result);
         },
         (error: unknown) => {
-          // Throttled events wait in the queue and try again (AWS keeps them up to six hours).
-          if (error instanceof ThrottledError && throttles < 100) setTimeout(() => attempt(n, throttles + 1), 200 * Math.min(10, throttles + 1)).unref();
+          if (error instanceof ThrottledError) setTimeout(() => attempt(n, throttles + 1), 200 * Math.min(10, throttles + 1)).unref();
           else onDone?.(undefined);
         },
       );

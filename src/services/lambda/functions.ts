@@ -8,6 +8,7 @@ import { retireEnvironments } from "./invoke.ts";
 import { aliases, aliasesOf, functionArn, functions, lambdaTimestamp, policies, qualifiedKey, versions, versionsOf, type FunctionConfigRecord, type FunctionRecord } from "./state.ts";
 import { checkDescription, checkEnvironment, checkHandler, checkMemory, checkRole, checkRuntime, checkTimeout, parseFunctionRef, resolveQualifier } from "./validate.ts";
 import { checkNotUpdating, configurationView, requireFunction, resolveFunction, TRANSITION_MS } from "./view.ts";
+import { deleteEventConfigs } from "./event-config.ts";
 import { checkLayers, layerSizes } from "./layers.ts";
 import { deleteUrlConfigs } from "./urls.ts";
 
@@ -188,6 +189,7 @@ export const functionHandlers: HandlerTable<Ops> = {
       }
       policies(ctx.state).delete(ctx, qualifiedKey(ref.name, ""));
       deleteUrlConfigs(ctx, ref.name);
+      deleteEventConfigs(ctx, ref.name);
       functions(ctx.state).delete(ctx, ref.name);
     });
     retireEnvironments(ctx, ref.name);

@@ -1,6 +1,7 @@
 /** AWS Lambda: functions, versions, aliases, policies, concurrency and Invoke, run by the process runner (src/engine/lambda). */
 import type { LambdaOperations } from "../../generated/lambda.ts";
 import { defineService } from "../service-types.ts";
+import { eventConfigHandlers } from "./event-config.ts";
 import { functionHandlers } from "./functions.ts";
 import { invokeHandlers } from "./invoke.ts";
 import { layerHandlers } from "./layers.ts";
@@ -15,4 +16,5 @@ export const lambdaService = defineService<LambdaOperations>("lambda", {
   ...invokeHandlers,
   ...layerHandlers,
   ...urlHandlers,
+  ...eventConfigHandlers,
 });

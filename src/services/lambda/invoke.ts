@@ -11,6 +11,7 @@ import type { HandlerTable, RequestContext } from "../service-types.ts";
 import { issueTemporaryCredentials } from "../sts/credentials.ts";
 import { conflict, invalidParameter, tooManyRequests } from "./errors.ts";
 import { functionArn, functions, type FunctionConfigRecord, type FunctionRecord } from "./state.ts";
+import { eventConfigFor } from "./event-config.ts";
 import { layerDigests } from "./layers.ts";
 import { parseFunctionRef, resolveQualifier, RUNNABLE_RUNTIMES } from "./validate.ts";
 import { resolveFunction, versionConfig } from "./view.ts";
@@ -139,7 +140,8 @@ export async function invokeFunction(ctx: RequestContext, name: string, qualifie
   const request = { requestId: ctx.requestId, payload, invokedFunctionArn: functionArn(ctx, name, qualifier), clientContext: invocation.clientContext, wantLog: invocation.wantLog };
   const runner = engineFor(ctx.state);
   if (type === "Event") {
-    runner.invokeAsync(spec, { ...request, wantLog: false });
+    const policy = eventConfigFor(ctx, name, qualifier);
+    runner.invokeAsync(spec, { ...request, wantLog: false }, { maximumRetryAttempts: policy?.MaximumRetryAttempts, maximumEventAgeSeconds: policy?.MaximumEventAgeInSeconds });
     return { statusCode: 202, executedVersion: config.Version };
   }
   try {
