@@ -3,6 +3,9 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import {
   AssociateIamInstanceProfileCommand,
+  CreateSecurityGroupCommand,
+  DescribeInstanceAttributeCommand,
+  ModifyInstanceAttributeCommand,
   DescribeIamInstanceProfileAssociationsCommand,
   DescribeInstanceCreditSpecificationsCommand,
   DescribeInstancesCommand,
@@ -90,6 +93,22 @@ describe("IAM instance profile associations", () => {
     assert.equal(again.IamInstanceProfileAssociation?.IamInstanceProfile?.Arn, profiles["app-a"]);
     const missing = await errorOf(ec2.send(new AssociateIamInstanceProfileCommand({ InstanceId: id, IamInstanceProfile: { Name: "nope" } })));
     assert.equal(missing.name, "IncorrectState", "the existing association is checked first");
+  });
+});
+
+describe("security groups of a running instance", () => {
+  it("replaces the instance's groups with ModifyInstanceAttribute groupSet", async () => {
+    const id = await run("t3.micro");
+    const vpcId = (await ec2.send(new DescribeInstancesCommand({ InstanceIds: [id] }))).Reservations?.[0]?.Instances?.[0]?.VpcId ?? "";
+    const a = (await ec2.send(new CreateSecurityGroupCommand({ GroupName: "extra-a", Description: "a", VpcId: vpcId }))).GroupId ?? "";
+    const b = (await ec2.send(new CreateSecurityGroupCommand({ GroupName: "extra-b", Description: "b", VpcId: vpcId }))).GroupId ?? "";
+    await ec2.send(new ModifyInstanceAttributeCommand({ InstanceId: id, Groups: [a, b] }));
+    const instance = (await ec2.send(new DescribeInstancesCommand({ InstanceIds: [id] }))).Reservations?.[0]?.Instances?.[0];
+    assert.deepEqual(instance?.SecurityGroups?.map((g) => g.GroupName).sort(), ["extra-a", "extra-b"]);
+    const attribute = await ec2.send(new DescribeInstanceAttributeCommand({ InstanceId: id, Attribute: "groupSet" }));
+    assert.deepEqual(attribute.Groups?.map((g) => g.GroupId).sort(), [a, b].sort());
+    const unknown = await errorOf(ec2.send(new ModifyInstanceAttributeCommand({ InstanceId: id, Groups: ["sg-0123456789abcdef0"] })));
+    assert.equal(unknown.name, "InvalidGroup.NotFound");
   });
 });
 

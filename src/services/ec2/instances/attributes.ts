@@ -13,6 +13,7 @@ import { instanceRunner } from "../../../engine/instance-runner.ts";
 import { AwsError } from "../../../shared/aws-error.ts";
 import type { RequestContext } from "../../service-types.ts";
 import { instanceTypeInfo } from "../catalog/api.ts";
+import { setInstanceGroups } from "../network/api.ts";
 import { checkDryRun, invalidParameterValue, missingParameter } from "../shared/errors.ts";
 import { asDate, requireInstances, saveRecord, specOf, type InstanceRecord } from "./state.ts";
 import { blockDevicesOf, networkOf } from "./view.ts";
@@ -70,7 +71,8 @@ type Change =
   | { kind: "instanceType"; value: string }
   | { kind: "userData"; value: string }
   | { kind: "disableApiTermination" | "disableApiStop" | "sourceDestCheck" | "ebsOptimized" | "enaSupport"; value: boolean }
-  | { kind: "instanceInitiatedShutdownBehavior"; value: string };
+  | { kind: "instanceInitiatedShutdownBehavior"; value: string }
+  | { kind: "groupSet"; value: string[] };
 
 function changesOf(input: ModifyInstanceAttributeRequest): Change[] {
   const changes: Change[] = [];
@@ -94,9 +96,7 @@ function changesOf(input: ModifyInstanceAttributeRequest): Change[] {
     const member = { disableApiTermination: input.DisableApiTermination, disableApiStop: input.DisableApiStop, sourceDestCheck: input.SourceDestCheck, ebsOptimized: input.EbsOptimized, enaSupport: input.EnaSupport }[kind];
     if (member?.Value !== undefined) changes.push({ kind, value: member.Value });
   }
-  if (input.Groups?.length) {
-    throw new AwsError("UnsupportedOperation", "Changing an instance's security groups with ModifyInstanceAttribute is not supported yet; use ModifyNetworkInterfaceAttribute on its primary interface.");
-  }
+  if (input.Groups?.length) changes.push({ kind: "groupSet", value: input.Groups });
   if (input.BlockDeviceMappings?.length || input.Kernel || input.Ramdisk || input.SriovNetSupport) {
     throw new AwsError("UnsupportedOperation", "This attribute cannot be modified here yet.");
   }
@@ -142,6 +142,14 @@ export function modifyInstanceAttribute(input: ModifyInstanceAttributeRequest, c
     case "disableApiTermination": updated = { ...record, disableApiTermination: change.value }; break;
     case "disableApiStop": updated = { ...record, disableApiStop: change.value }; break;
     case "sourceDestCheck": updated = { ...record, sourceDestCheck: change.value }; break;
+    case "groupSet":
+      if (record.lifecycle.state === "terminated" || record.lifecycle.state === "shutting-down") {
+        throw new AwsError("IncorrectInstanceState", `The instance '${record.InstanceId}' is not in a valid state for this operation.`);
+      }
+      checkDryRun(input);
+      // The groups live on the primary network interface: the network family replaces them there.
+      setInstanceGroups(ctx, record.InstanceId, change.value);
+      return;
   }
   checkDryRun(input);
   saveRecord(ctx, updated);
