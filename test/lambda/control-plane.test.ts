@@ -159,6 +159,14 @@ describe("Lambda control plane", () => {
     assert.equal((await fx.lambda.send(new GetFunctionConcurrencyCommand({ FunctionName: "cp-one" }))).ReservedConcurrentExecutions, undefined);
   });
 
+  it("answers the settings Stratus keeps at their defaults (what Terraform reads)", async () => {
+    const { GetFunctionCodeSigningConfigCommand, GetRuntimeManagementConfigCommand } = await import("@aws-sdk/client-lambda");
+    const signing = await fx.lambda.send(new GetFunctionCodeSigningConfigCommand({ FunctionName: "cp-one" }));
+    assert.equal(signing.FunctionName, "cp-one");
+    assert.equal(signing.CodeSigningConfigArn, "");
+    assert.equal((await fx.lambda.send(new GetRuntimeManagementConfigCommand({ FunctionName: "cp-one" }))).UpdateRuntimeOn, "Auto");
+  });
+
   it("deletes a function", async () => {
     await fx.lambda.send(new DeleteFunctionCommand({ FunctionName: "page-3" }));
     assert.equal((await sdkFailure(fx.lambda.send(new GetFunctionCommand({ FunctionName: "page-3" })))).name, "ResourceNotFoundException");

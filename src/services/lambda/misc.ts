@@ -1,4 +1,4 @@
-/** Tags, resource policies (AddPermission/RemovePermission/GetPolicy), reserved concurrency and account settings. */
+/** Tags, resource policies (AddPermission/RemovePermission/GetPolicy), reserved concurrency, account settings, and settings Stratus has only at their defaults. */
 import type { LambdaOperations } from "../../generated/lambda.ts";
 import { crypto } from "../../shared/builtins.ts";
 import type { HandlerTable, RequestContext } from "../service-types.ts";
@@ -132,6 +132,20 @@ export const miscHandlers: HandlerTable<Ops> = {
     const { reservedConcurrency: _dropped, ...record } = requireFunction(ctx, ref.name);
     functions(ctx.state).put(ctx, ref.name, record);
     return {};
+  },
+
+  /** Stratus cannot attach code signing configs, so a function never has one (what Terraform reads after create). */
+  GetFunctionCodeSigningConfig(input, ctx) {
+    const ref = parseFunctionRef(input.FunctionName ?? "", ctx);
+    requireFunction(ctx, ref.name);
+    return { CodeSigningConfigArn: "", FunctionName: ref.name };
+  },
+
+  /** Runtimes follow the Node.js/Python Stratus runs on: Lambda's default mode, Auto. */
+  GetRuntimeManagementConfig(input, ctx) {
+    const ref = parseFunctionRef(input.FunctionName ?? "", ctx);
+    const { config } = resolveFunction(ctx, ref.name, resolveQualifier(ref, input.Qualifier));
+    return { UpdateRuntimeOn: "Auto", FunctionArn: config.FunctionArn };
   },
 
   GetAccountSettings(_input, ctx) {
