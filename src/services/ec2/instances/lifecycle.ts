@@ -81,6 +81,9 @@ export function stopInstances(ctx: RequestContext, ids: readonly string[], optio
       const state = r.lifecycle.state;
       if (state === "stopping" || state === "stopped") return "same";
       if (state !== "running") throw incorrectState(r.InstanceId, "stopped");
+      if (r.instance.RootDeviceType === "instance-store") {
+        throw new AwsError("UnsupportedOperation", `The instance '${r.InstanceId}' does not have an 'ebs' root device type and cannot be stopped.`);
+      }
       if (r.disableApiStop) {
         throw new AwsError("OperationNotPermitted", `The instance '${r.InstanceId}' may not be stopped. Modify its 'disableApiStop' instance attribute and try again.`);
       }
