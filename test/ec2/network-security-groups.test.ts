@@ -55,6 +55,7 @@ describe("EC2 network: security groups", () => {
     assert.equal(duplicate.name, "InvalidGroup.Duplicate");
     assert.equal(duplicate.message, `The security group 'web' already exists for VPC '${vpcId}'`);
     assert.equal((await sdkFailure(ec2.send(new CreateSecurityGroupCommand({ GroupName: "default", Description: "x", VpcId: vpcId })))).name, "InvalidParameterValue");
+    assert.equal((await sdkFailure(ec2.send(new CreateSecurityGroupCommand({ GroupName: "cafe", Description: "café", VpcId: vpcId })))).name, "InvalidParameterValue");
     // The same name is fine in another VPC (the default one when no VpcId is given).
     const elsewhere = await ec2.send(new CreateSecurityGroupCommand({ GroupName: "web", Description: "web in default VPC" }));
     assert.notEqual(elsewhere.GroupId, created.GroupId);

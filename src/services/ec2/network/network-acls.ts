@@ -135,7 +135,8 @@ export const networkAclHandlers: HandlerTable<Ec2Operations> = {
       throw ec2Error("NetworkAclEntryAlreadyExists", `The network acl entry identified by ${entry.RuleNumber ?? 0} already exists.`);
     }
     checkDryRun(input);
-    const entries = [...(acl.Entries ?? []), entry].sort((a, b) => Number(a.Egress) - Number(b.Egress) || (a.RuleNumber ?? 0) - (b.RuleNumber ?? 0));
+    // AWS lists egress entries first, each direction by rule number.
+    const entries = [...(acl.Entries ?? []), entry].sort((a, b) => Number(b.Egress) - Number(a.Egress) || (a.RuleNumber ?? 0) - (b.RuleNumber ?? 0));
     n.acls.put(acl.NetworkAclId ?? "", { ...acl, Entries: entries });
     return {};
   },

@@ -76,6 +76,12 @@ export const securityGroupHandlers: HandlerTable<Ec2Operations> = {
     if (name === "default") throw invalidParameterValue("Cannot use reserved security group name: default");
     if (name.startsWith("sg-")) throw invalidParameterValue("Group names may not be in the format sg-*");
     if ((input.Description ?? "").length > 255) throw invalidParameterValue("Invalid value for parameter groupDescription: must be at most 255 characters");
+    // VPC group names and descriptions allow a-z, A-Z, 0-9, spaces and ._-:/()#,@[]+=&;{}!$*
+    const allowed = /^[a-zA-Z0-9 ._\-:/()#,@[\]+=&;{}!$*]*$/;
+    if (!allowed.test(input.Description ?? "")) {
+      throw invalidParameterValue(`Value (${input.Description ?? ""}) for parameter GroupDescription is invalid. Character sets beyond ASCII are not supported.`);
+    }
+    if (!allowed.test(name)) throw invalidParameterValue(`Value (${name}) for parameter GroupName is invalid. Character sets beyond ASCII are not supported.`);
     if (n.groups.list().some((g) => g.VpcId === vpcId && g.GroupName === name)) {
       throw ec2Error("InvalidGroup.Duplicate", `The security group '${name}' already exists for VPC '${vpcId}'`);
     }
