@@ -1,6 +1,8 @@
 /** EC2 addressing through the SDK: instance private/public IPs and DNS names, Elastic IPs, network interfaces and their attachments. */
 import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
 import { after, before, describe, it } from "node:test";
+import { promisify } from "node:util";
 import {
   AllocateAddressCommand,
   AssignPrivateIpAddressesCommand,
@@ -35,9 +37,10 @@ import {
   ResetAddressAttributeCommand,
 } from "@aws-sdk/client-ec2";
 import { sdkFailure } from "../support/assertions.ts";
-import type { RunningStratus } from "../support/server.ts";
+import { cliEnv, type RunningStratus } from "../support/server.ts";
 import { linuxImage, startEc2 } from "./instances-support.ts";
 
+const run = promisify(execFile);
 const WAIT = { maxWaitTime: 20, minDelay: 0.2, maxDelay: 0.2 };
 
 describe("EC2 network: addresses, Elastic IPs and interfaces", () => {
@@ -211,5 +214,15 @@ describe("EC2 network: addresses, Elastic IPs and interfaces", () => {
     const gone = await sdkFailure(ec2.send(new DescribeNetworkInterfacesCommand({ NetworkInterfaceIds: [eni.NetworkInterfaceId!] })));
     assert.equal(gone.name, "InvalidNetworkInterfaceID.NotFound");
     await ec2.send(new TerminateInstancesCommand({ InstanceIds: [hostId] }));
+  });
+
+  it("allocates and releases Elastic IPs from the AWS CLI", async () => {
+    const env = cliEnv(server.endpoint);
+    const allocated = await run("aws", ["ec2", "allocate-address", "--domain", "vpc", "--output", "json"], { env });
+    const { AllocationId, PublicIp } = JSON.parse(allocated.stdout) as { AllocationId: string; PublicIp: string };
+    assert.match(AllocationId, /^eipalloc-[0-9a-f]{17}$/);
+    await ec2.send(new ReleaseAddressCommand({ AllocationId }));
+    const gone = await run("aws", ["ec2", "describe-addresses", "--public-ips", PublicIp], { env }).catch((error: { stderr: string }) => error);
+    assert.match(gone.stderr, /InvalidAddress\.NotFound/);
   });
 });

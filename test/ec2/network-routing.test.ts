@@ -1,6 +1,8 @@
 /** EC2 routing through the SDK: internet and egress-only gateways, route tables, routes, associations, network ACLs. */
 import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
 import { after, before, describe, it } from "node:test";
+import { promisify } from "node:util";
 import {
   AssociateRouteTableCommand,
   AttachInternetGatewayCommand,
@@ -41,7 +43,9 @@ import {
   EnableVgwRoutePropagationCommand,
 } from "@aws-sdk/client-ec2";
 import { sdkFailure } from "../support/assertions.ts";
-import { clientConfig, startStratus, type RunningStratus } from "../support/server.ts";
+import { cliEnv, clientConfig, startStratus, type RunningStratus } from "../support/server.ts";
+
+const run = promisify(execFile);
 
 describe("EC2 network: gateways, route tables and network ACLs", () => {
   let server: RunningStratus;
@@ -243,5 +247,16 @@ describe("EC2 network: gateways, route tables and network ACLs", () => {
     assert.deepEqual(detached.PropagatingVgws, []);
     assert.equal(detached.Routes?.find((r) => r.GatewayId === vgw.VpnGatewayId)?.State, "blackhole");
     await ec2.send(new DeleteVpnGatewayCommand({ VpnGatewayId: vgw.VpnGatewayId! }));
+  });
+
+  it("answers route and route table calls from the AWS CLI", async () => {
+    const env = cliEnv(server.endpoint);
+    const igw = (await ec2.send(new CreateInternetGatewayCommand({}))).InternetGateway!.InternetGatewayId!;
+    await ec2.send(new AttachInternetGatewayCommand({ InternetGatewayId: igw, VpcId: vpcId }));
+    const rtb = (await ec2.send(new CreateRouteTableCommand({ VpcId: vpcId }))).RouteTable!.RouteTableId!;
+    const created = await run("aws", ["ec2", "create-route", "--route-table-id", rtb, "--destination-cidr-block", "0.0.0.0/0", "--gateway-id", igw, "--output", "json"], { env });
+    assert.match(created.stdout, /"Return": true/);
+    const again = await run("aws", ["ec2", "create-route", "--route-table-id", rtb, "--destination-cidr-block", "0.0.0.0/0", "--gateway-id", igw], { env }).catch((error: { stderr: string }) => error);
+    assert.match(again.stderr, /RouteAlreadyExists/);
   });
 });
