@@ -197,14 +197,15 @@ describe("instance attributes", () => {
   });
 
   it("answers the serial console of the boot, base64-encoded", async () => {
-    const [instance] = await launch();
+    const [instance] = await launch({ InstanceType: "t3.small" });
     const id = instance?.InstanceId ?? "";
     await waitUntilInstanceRunning(waitOptions(), { InstanceIds: [id] });
     const out = await ec2.send(new GetConsoleOutputCommand({ InstanceId: id }));
     assert.equal(out.InstanceId, id);
     const text = Buffer.from(out.Output ?? "", "base64").toString();
     assert.match(text, /Linux version/);
-    assert.match(text, /DMI: Amazon EC2 t3\.micro/);
+    assert.match(text, /DMI: Amazon EC2 t3\.small/);
+    assert.match(text, /Memory: \d+K\/2097152K available/, "t3.small has 2 GiB");
     assert.ok(text.includes(instance?.PrivateIpAddress ?? "?"), "cloud-init shows the private address");
   });
 });

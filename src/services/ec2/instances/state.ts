@@ -3,6 +3,7 @@ import type { Instance, InstanceBlockDeviceMapping, InstanceStateName, StateReas
 import { instanceRunner, type InstanceSpec } from "../../../engine/instance-runner.ts";
 import type { RequestContext } from "../../service-types.ts";
 import { AwsError } from "../../../shared/aws-error.ts";
+import { instanceTypeInfo } from "../catalog/api.ts";
 import type { InstanceNetworkView } from "../network/api.ts";
 import { isWellFormedId } from "../shared/ids.ts";
 import { ec2Table, scopeOf } from "../shared/scope.ts";
@@ -161,6 +162,7 @@ export function specOf(record: InstanceRecord, network?: { privateIpAddress?: st
     privateIpAddress: network?.privateIpAddress,
     privateDnsName: network?.privateDnsName,
     vCpus: (record.instance.CpuOptions?.CoreCount ?? 1) * (record.instance.CpuOptions?.ThreadsPerCore ?? 1),
+    memoryMiB: instanceTypeInfo(record.instance.InstanceType ?? "")?.MemoryInfo?.SizeInMiB,
   };
 }
 
