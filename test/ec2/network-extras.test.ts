@@ -29,6 +29,16 @@ import {
   CreateRouteTableCommand,
   AssociateSubnetCidrBlockCommand,
   DisassociateSubnetCidrBlockCommand,
+  CreateVpcPeeringConnectionCommand,
+  DeleteVpcPeeringConnectionCommand,
+  waitUntilInternetGatewayExists,
+  waitUntilNetworkInterfaceAvailable,
+  waitUntilSecurityGroupExists,
+  waitUntilSubnetAvailable,
+  waitUntilVpcAvailable,
+  waitUntilVpcExists,
+  waitUntilVpcPeeringConnectionDeleted,
+  waitUntilVpcPeeringConnectionExists,
 } from "@aws-sdk/client-ec2";
 import { sdkFailure } from "../support/assertions.ts";
 import type { RunningStratus } from "../support/server.ts";
@@ -115,6 +125,26 @@ describe("EC2 network: DHCP options, CIDR blocks, endpoint services, ids and lau
     assert.equal(tables.length, 2, "the main table and one created table");
     const mismatch = await sdkFailure(ec2.send(new CreateRouteTableCommand({ VpcId: vpcB, ClientToken: "token-1" })));
     assert.equal(mismatch.name, "IdempotentParameterMismatch");
+  });
+
+  it("satisfies the SDK's network waiters", async () => {
+    const fast = { client: ec2, maxWaitTime: 10, minDelay: 0.2, maxDelay: 0.2 };
+    const vpcId = (await ec2.send(new CreateVpcCommand({ CidrBlock: "10.90.0.0/16" }))).Vpc!.VpcId!;
+    await waitUntilVpcExists(fast, { VpcIds: [vpcId] });
+    await waitUntilVpcAvailable(fast, { VpcIds: [vpcId] });
+    const subnetId = (await ec2.send(new CreateSubnetCommand({ VpcId: vpcId, CidrBlock: "10.90.1.0/24" }))).Subnet!.SubnetId!;
+    await waitUntilSubnetAvailable(fast, { SubnetIds: [subnetId] });
+    const groupId = (await ec2.send(new CreateSecurityGroupCommand({ GroupName: "waited", Description: "w", VpcId: vpcId }))).GroupId!;
+    await waitUntilSecurityGroupExists(fast, { GroupIds: [groupId] });
+    const eniId = (await ec2.send(new CreateNetworkInterfaceCommand({ SubnetId: subnetId }))).NetworkInterface!.NetworkInterfaceId!;
+    await waitUntilNetworkInterfaceAvailable(fast, { NetworkInterfaceIds: [eniId] });
+    const igwId = (await ec2.send(new CreateInternetGatewayCommand({}))).InternetGateway!.InternetGatewayId!;
+    await waitUntilInternetGatewayExists(fast, { InternetGatewayIds: [igwId] });
+    const peer = (await ec2.send(new CreateVpcCommand({ CidrBlock: "10.91.0.0/16" }))).Vpc!.VpcId!;
+    const pcx = (await ec2.send(new CreateVpcPeeringConnectionCommand({ VpcId: vpcId, PeerVpcId: peer }))).VpcPeeringConnection!.VpcPeeringConnectionId!;
+    await waitUntilVpcPeeringConnectionExists(fast, { VpcPeeringConnectionIds: [pcx] });
+    await ec2.send(new DeleteVpcPeeringConnectionCommand({ VpcPeeringConnectionId: pcx }));
+    await waitUntilVpcPeeringConnectionDeleted(fast, { VpcPeeringConnectionIds: [pcx] });
   });
 
   it("lists endpoint services by type", async () => {
