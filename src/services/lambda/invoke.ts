@@ -3,7 +3,8 @@ import type { LambdaOperations } from "../../generated/lambda.ts";
 import { AwsError } from "../../shared/aws-error.ts";
 import { LambdaEngine } from "../../engine/lambda/engine.ts";
 import { RuntimeUnavailable } from "../../engine/lambda/runtimes.ts";
-import { ThrottledError, type FunctionCredentials, type FunctionSpec } from "../../engine/lambda/types.ts";
+import { ThrottledError, type FunctionCredentials, type FunctionSpec, type LogEvent, type LogSink } from "../../engine/lambda/types.ts";
+import { log } from "../../shared/log.ts";
 import type { StateStore } from "../../state/state-store.ts";
 import { findRoleByArn } from "../iam/api.ts";
 import { appendLogEvents } from "../logs/api.ts";
@@ -29,12 +30,32 @@ export const minimumUnreserved = (limit: number): number => Math.min(100, Math.f
 let engine: LambdaEngine | undefined;
 const sessions = new Map<string, { credentials: FunctionCredentials; expiresAt: number }>();
 
+/**
+ * Log lines reach CloudWatch Logs just after the invocation's answer, batched in one transaction (as on AWS, they
+ * arrive shortly after the call rather than with it): the disk write stays off the invocation's path.
+ */
+function logWriter(state: StateStore): LogSink {
+  const queued: Array<{ spec: FunctionSpec; stream: string; events: LogEvent[] }> = [];
+  const flush = (): void => {
+    const batch = queued.splice(0);
+    try {
+      state.transaction(() => {
+        for (const { spec, stream, events } of batch) {
+          appendLogEvents(state, { account: spec.account, region: spec.region }, `/aws/lambda/${spec.functionName}`, stream, events);
+        }
+      });
+    } catch (error) {
+      log.warn("could not write Lambda log events", error);
+    }
+  };
+  return (spec, stream, events) => {
+    if (queued.push({ spec, stream, events }) === 1) setImmediate(flush);
+  };
+}
+
 /** One engine per Stratus process, made on the first invocation; its log lines go to CloudWatch Logs. */
 function engineFor(state: StateStore): LambdaEngine {
-  engine ??= new LambdaEngine(
-    (spec, stream, events) => appendLogEvents(state, { account: spec.account, region: spec.region }, `/aws/lambda/${spec.functionName}`, stream, events),
-    (digest) => state.blobs.get(digest),
-  );
+  engine ??= new LambdaEngine(logWriter(state), (digest) => state.blobs.get(digest));
   return engine;
 }
 
