@@ -72,6 +72,8 @@ export async function runLambdaBench(): Promise<void> {
     const cold: number[] = [];
     for (let i = 0; i < RUNS; i++) {
       await fetch(`${server.endpoint}/_stratus/lambda/reset-environments`, { method: "POST" });
+      // Let the stopped environment finish exiting: its teardown would otherwise compete with the start measured.
+      await new Promise((resolvePause) => setTimeout(resolvePause, 100));
       cold.push(await invoke());
     }
     for (let i = 0; i < 20; i++) await invoke();
