@@ -1,9 +1,17 @@
 /** CPU credit options and IAM instance profile associations of instances, as Terraform reads and changes them. */
 import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import {
   AssociateIamInstanceProfileCommand,
+  CreateKeyPairCommand,
   CreateSecurityGroupCommand,
+  DescribeImagesCommand,
+  GetPasswordDataCommand,
+  waitUntilInstanceStatusOk,
   DescribeInstanceAttributeCommand,
   ModifyInstanceAttributeCommand,
   DescribeIamInstanceProfileAssociationsCommand,
@@ -109,6 +117,34 @@ describe("security groups of a running instance", () => {
     assert.deepEqual(attribute.Groups?.map((g) => g.GroupId).sort(), [a, b].sort());
     const unknown = await errorOf(ec2.send(new ModifyInstanceAttributeCommand({ InstanceId: id, Groups: ["sg-0123456789abcdef0"] })));
     assert.equal(unknown.name, "InvalidGroup.NotFound");
+  });
+});
+
+describe("Windows passwords", () => {
+  it("answers empty PasswordData until the first boot, then the password encrypted with the key pair", async () => {
+    const key = await ec2.send(new CreateKeyPairCommand({ KeyName: "win-key", KeyType: "rsa", KeyFormat: "pem" }));
+    const images = await ec2.send(new DescribeImagesCommand({ Owners: ["amazon"], Filters: [{ Name: "name", Values: ["Windows_Server-2022-English-Full-Base-*"] }] }));
+    const windowsImage = images.Images?.[0]?.ImageId ?? "";
+    assert.match(windowsImage, /^ami-/);
+    const out = await ec2.send(new RunInstancesCommand({ ImageId: windowsImage, InstanceType: "t3.medium", MinCount: 1, MaxCount: 1, KeyName: "win-key" }));
+    const id = out.Instances?.[0]?.InstanceId ?? "";
+    assert.equal(out.Instances?.[0]?.Platform, "windows");
+    assert.equal((await ec2.send(new GetPasswordDataCommand({ InstanceId: id }))).PasswordData, "");
+    await waitUntilInstanceStatusOk({ client: ec2, maxWaitTime: 20, minDelay: 1, maxDelay: 1 }, { InstanceIds: [id] });
+    const first = await ec2.send(new GetPasswordDataCommand({ InstanceId: id }));
+    assert.ok(first.PasswordData, "the password is there after the first boot");
+    assert.equal((await ec2.send(new GetPasswordDataCommand({ InstanceId: id }))).PasswordData, first.PasswordData, "it does not change");
+    const dir = mkdtempSync(join(tmpdir(), "win-pass-"));
+    try {
+      writeFileSync(join(dir, "key.pem"), key.KeyMaterial ?? "");
+      writeFileSync(join(dir, "data.bin"), Buffer.from(first.PasswordData ?? "", "base64"));
+      const password = execFileSync("openssl", ["pkeyutl", "-decrypt", "-inkey", join(dir, "key.pem"), "-pkeyopt", "rsa_padding_mode:pkcs1", "-in", join(dir, "data.bin")]).toString();
+      assert.equal(password.length, 32);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    const linux = await run("t3.micro", { KeyName: "win-key" });
+    assert.equal((await ec2.send(new GetPasswordDataCommand({ InstanceId: linux }))).PasswordData, "");
   });
 });
 

@@ -6,6 +6,7 @@ import { describeInstanceAttribute, getConsoleOutput, modifyInstanceAttribute, m
 import { describeInstances, describeInstanceStatus } from "./describe.ts";
 import { associateProfile, describeAssociations, describeCreditSpecifications, disassociateProfile, modifyCreditSpecification, replaceProfile } from "./extras.ts";
 import { rebootInstances, startInstances, stopInstances, terminateInstances } from "./lifecycle.ts";
+import { getPasswordData } from "./password.ts";
 import { runInstances } from "./run.ts";
 
 registerTaggable({ prefix: "i", kind: "instances", resourceType: "instance", idField: "InstanceId", notFoundCode: "InvalidInstanceID.NotFound", noun: "instance" });
@@ -30,6 +31,7 @@ export const instanceHandlers: HandlerTable<Ec2Operations> = {
   MonitorInstances: (input, ctx) => ({ InstanceMonitorings: setMonitoring(ctx, input.InstanceIds ?? [], true, input.DryRun) }),
   UnmonitorInstances: (input, ctx) => ({ InstanceMonitorings: setMonitoring(ctx, input.InstanceIds ?? [], false, input.DryRun) }),
   GetConsoleOutput: (input, ctx) => getConsoleOutput(input, ctx),
+  GetPasswordData: (input, ctx) => getPasswordData(input, ctx),
   DescribeInstanceCreditSpecifications: (input, ctx) => describeCreditSpecifications(input, ctx),
   ModifyInstanceCreditSpecification: (input, ctx) => modifyCreditSpecification(input, ctx),
   AssociateIamInstanceProfile: (input, ctx) => ({ IamInstanceProfileAssociation: associateProfile(ctx, input.InstanceId, input.IamInstanceProfile) }),

@@ -32,6 +32,7 @@ interface Validated {
   instanceTags: Tag[];
   volumeTags: Tag[];
   interfaceTags: Tag[];
+  publicKey?: string | undefined;
 }
 
 function validate(ctx: RequestContext, input: RunInstancesRequest): Validated {
@@ -60,9 +61,8 @@ function validate(ctx: RequestContext, input: RunInstancesRequest): Validated {
     );
   }
 
-  if (params.keyName !== undefined && !findKeyPair(ctx, params.keyName)) {
-    throw new AwsError("InvalidKeyPair.NotFound", `The key pair '${params.keyName}' does not exist`);
-  }
+  const keyPair = params.keyName !== undefined ? findKeyPair(ctx, params.keyName) : undefined;
+  if (params.keyName !== undefined && !keyPair) throw new AwsError("InvalidKeyPair.NotFound", `The key pair '${params.keyName}' does not exist`);
   const zone = params.placement.AvailabilityZone;
   if (zone !== undefined) {
     const info = zoneInfo(ctx, zone);
@@ -103,6 +103,7 @@ function validate(ctx: RequestContext, input: RunInstancesRequest): Validated {
     instanceTags: tagsFor(params.tagSpecifications, "instance"),
     volumeTags: tagsFor(params.tagSpecifications, "volume"),
     interfaceTags: tagsFor(params.tagSpecifications, "network-interface"),
+    publicKey: keyPair?.PublicKey,
   };
 }
 
@@ -204,6 +205,7 @@ function launchOne(ctx: RequestContext, v: Validated, reservationId: string, ind
     sourceDestCheck: true,
     cpuCredits: defaultCpuCredits(v.instanceType) !== undefined ? params.cpuCredits : undefined,
     iamAssociation: v.profile ? newAssociation(now) : undefined,
+    launchPublicKey: String(image.Platform ?? "").toLowerCase() === "windows" ? v.publicKey : undefined,
   };
   const { runner } = instanceRunner();
   const spec = specOf(record, network);

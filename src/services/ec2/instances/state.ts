@@ -51,6 +51,9 @@ export interface InstanceRecord {
   cpuCredits?: string | undefined;
   /** The IAM instance profile association (iip-assoc-…) behind Instance.IamInstanceProfile. */
   iamAssociation?: { AssociationId: string; Timestamp: string } | undefined;
+  /** Windows: the key pair's public key at launch (the password is encrypted with it) and the password once set. */
+  launchPublicKey?: string | undefined;
+  windowsPassword?: { data: string; at: number } | undefined;
   /** Network and block devices as they were when termination began (shown while shutting down). */
   final?: { network: InstanceNetworkView; blockDevices: InstanceBlockDeviceMapping[] } | undefined;
 }
