@@ -95,6 +95,9 @@ describe("DescribeInstances filters", () => {
     assert.deepEqual(await matching(f("iam-instance-profile.arn", profileArn)), ids(web));
     assert.deepEqual(await matching(f("tenancy", "default"), f("instance-type", "t3.small")), ids(app));
     assert.deepEqual(await matching(f("placement-group-name", "hpc")), ids(app));
+    assert.deepEqual(await matching(f("cpu-options.threads-per-core", "2"), f("instance-type", "t3.small")), ids(app));
+    assert.deepEqual(await matching(f("cpu-options.core-count", "8")), []);
+    assert.equal((await matching(f("metadata-options.http-tokens", "required"), f("private-dns-name-options.hostname-type", "ip-name"))).length, 6);
   });
 
   it("filters by network: VPC, subnet, zone, addresses, DNS names, groups and interfaces", async () => {

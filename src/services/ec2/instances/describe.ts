@@ -52,6 +52,7 @@ function interfaceFilters(views: InstanceViews): Record<string, Reader> {
     "network-interface.subnet-id": each((e) => e.SubnetId),
     "network-interface.vpc-id": each((e) => e.VpcId),
     "network-interface.interface-type": each((e) => e.InterfaceType),
+    "network-interface.ipv6-address": each((e) => (e.Ipv6Addresses ?? []).map((a) => a.Ipv6Address)),
   };
 }
 
@@ -126,6 +127,24 @@ function instanceFilters(views: InstanceViews): Record<string, Reader> {
     tenancy: (r) => i(r).Placement?.Tenancy,
     "usage-operation": (r) => i(r).UsageOperation,
     "virtualization-type": (r) => i(r).VirtualizationType,
+    "capacity-reservation-id": (r) => i(r).CapacityReservationId,
+    "capacity-reservation-specification.capacity-reservation-preference": (r) => i(r).CapacityReservationSpecification?.CapacityReservationPreference,
+    "cpu-options.core-count": (r) => i(r).CpuOptions?.CoreCount,
+    "cpu-options.threads-per-core": (r) => i(r).CpuOptions?.ThreadsPerCore,
+    "enclave-options.enabled": (r) => i(r).EnclaveOptions?.Enabled,
+    "ipv6-address": (r) => views.network(r).networkInterfaces.flatMap((e) => (e.Ipv6Addresses ?? []).map((a) => a.Ipv6Address)),
+    "maintenance-options.reboot-migration": (r) => i(r).MaintenanceOptions?.RebootMigration,
+    "network-performance-options.bandwidth-weighting": (r) => i(r).NetworkPerformanceOptions?.BandwidthWeighting,
+    "operator.managed": (r) => i(r).Operator?.Managed,
+    "operator.principal": (r) => i(r).Operator?.Principal,
+    "outpost-arn": (r) => i(r).OutpostArn,
+    "private-dns-name-options.hostname-type": (r) => i(r).PrivateDnsNameOptions?.HostnameType,
+    "private-dns-name-options.enable-resource-name-dns-a-record": (r) => i(r).PrivateDnsNameOptions?.EnableResourceNameDnsARecord,
+    "private-dns-name-options.enable-resource-name-dns-aaaa-record": (r) => i(r).PrivateDnsNameOptions?.EnableResourceNameDnsAAAARecord,
+    "spot-instance-request-id": (r) => i(r).SpotInstanceRequestId,
+    "sriov-net-support": (r) => i(r).SriovNetSupport,
+    "tpm-support": (r) => i(r).TpmSupport,
+    "usage-operation-update-time": (r) => r.UsageOperationUpdateTime,
     "vpc-id": (r) => views.network(r).vpcId,
     ...interfaceFilters(views),
   };
