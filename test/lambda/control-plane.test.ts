@@ -92,6 +92,18 @@ describe("Lambda control plane", () => {
     assert.match((await failure({ Environment: { Variables: { AWS_REGION: "x" } } })).message, /reserved keys/);
   });
 
+  it("enforces the code size limits: 50 MB zipped (413), 250 MB unzipped", async () => {
+    const { zipOf } = await import("./support.ts");
+    const zipped = zipOf({ "index.js": "exports.handler = async () => 1;", "blob.bin": { content: Buffer.alloc(51 * 1024 * 1024, 7), stored: true } });
+    const tooBig = await failure({ FunctionName: "too-big", Code: { ZipFile: zipped } });
+    assert.equal(tooBig.name, "RequestEntityTooLargeException");
+    assert.equal(tooBig.status, 413);
+    const unzipped = zipOf({ "index.js": "exports.handler = async () => 1;", "zeros.bin": Buffer.alloc(251 * 1024 * 1024) });
+    const tooLarge = await failure({ FunctionName: "too-large", Code: { ZipFile: unzipped } });
+    assert.equal(tooLarge.name, "InvalidParameterValueException");
+    assert.equal(tooLarge.message, "Unzipped size must be smaller than 262144000 bytes");
+  });
+
   it("lists functions with Marker/MaxItems paging", async () => {
     for (const n of [1, 2, 3]) await fx.lambda.send(new CreateFunctionCommand(base(`page-${n}`)));
     const names: string[] = [];
