@@ -20,6 +20,7 @@ import {
   RevokeSecurityGroupIngressCommand,
   UpdateSecurityGroupRuleDescriptionsIngressCommand,
   CreateTagsCommand,
+  GetSecurityGroupsForVpcCommand,
 } from "@aws-sdk/client-ec2";
 import { sdkFailure } from "../support/assertions.ts";
 import { cliEnv, clientConfig, startStratus, type RunningStratus } from "../support/server.ts";
@@ -143,6 +144,8 @@ describe("EC2 network: security groups", () => {
     assert.ok(egressAll.every((g) => g.VpcId === vpcId));
     const tagged = (await ec2.send(new DescribeSecurityGroupsCommand({ Filters: [{ Name: "tag:tier", Values: ["web"] }] }))).SecurityGroups ?? [];
     assert.deepEqual(tagged.map((g) => g.GroupName), ["web"]);
+    const forVpc = (await ec2.send(new GetSecurityGroupsForVpcCommand({ VpcId: vpcId, Filters: [{ Name: "group-name", Values: ["db-*", "default"] }] }))).SecurityGroupForVpcs ?? [];
+    assert.deepEqual(forVpc.map((g) => [g.GroupName, g.PrimaryVpcId]).sort(), [["db-primary", vpcId], ["default", vpcId]]);
   });
 
   it("refuses to delete the default group and groups still used by an interface", async () => {

@@ -149,4 +149,23 @@ export const securityGroupHandlers: HandlerTable<Ec2Operations> = {
     });
     return { Return: true, GroupId: groupId };
   },
+
+  // The groups usable in a VPC (its own; cross-VPC associations are not modelled).
+  GetSecurityGroupsForVpc: (input, ctx) => {
+    const n = networkFor(ctx);
+    const vpc = requireVpc(n, input.VpcId);
+    checkDryRun(input);
+    const groups = n.groups.list().filter((g) => g.VpcId === vpc.VpcId);
+    const filtered = applyFilters(
+      groups,
+      input.Filters,
+      { "group-id": (g) => g.GroupId, "group-name": (g) => g.GroupName, description: (g) => g.Description, "owner-id": (g) => g.OwnerId, "primary-vpc-id": (g) => g.VpcId },
+      (g) => g.Tags,
+    );
+    const page = paginate(filtered, input.MaxResults, input.NextToken, { min: 5, max: 1000 });
+    return {
+      SecurityGroupForVpcs: page.items.map((g) => ({ Description: g.Description, GroupName: g.GroupName, OwnerId: g.OwnerId, GroupId: g.GroupId, Tags: g.Tags ?? [], PrimaryVpcId: g.VpcId })),
+      NextToken: page.nextToken,
+    };
+  },
 };
