@@ -7,7 +7,13 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import {
   AssociateIamInstanceProfileCommand,
+  AllocateHostsCommand,
   CreateKeyPairCommand,
+  DescribeHostsCommand,
+  ModifyInstancePlacementCommand,
+  StopInstancesCommand,
+  waitUntilInstanceRunning,
+  waitUntilInstanceStopped,
   CreateSecurityGroupCommand,
   DescribeImagesCommand,
   GetPasswordDataCommand,
@@ -145,6 +151,29 @@ describe("Windows passwords", () => {
     }
     const linux = await run("t3.micro", { KeyName: "win-key" });
     assert.equal((await ec2.send(new GetPasswordDataCommand({ InstanceId: linux }))).PasswordData, "");
+  });
+});
+
+describe("instance placement", () => {
+  it("moves a stopped instance onto a dedicated host and back with ModifyInstancePlacement", async () => {
+    const hostId = (await ec2.send(new AllocateHostsCommand({ AvailabilityZone: "us-east-1a", InstanceType: "m5.large", Quantity: 1 }))).HostIds?.[0] ?? "";
+    const id = await run("m5.large", { Placement: { AvailabilityZone: "us-east-1a" } });
+    const running = await errorOf(ec2.send(new ModifyInstancePlacementCommand({ InstanceId: id, HostId: hostId })));
+    assert.equal(running.name, "IncorrectInstanceState");
+    await waitUntilInstanceRunning({ client: ec2, maxWaitTime: 20, minDelay: 1, maxDelay: 1 }, { InstanceIds: [id] });
+    await ec2.send(new StopInstancesCommand({ InstanceIds: [id] }));
+    await waitUntilInstanceStopped({ client: ec2, maxWaitTime: 20, minDelay: 1, maxDelay: 1 }, { InstanceIds: [id] });
+    assert.equal((await ec2.send(new ModifyInstancePlacementCommand({ InstanceId: id, HostId: hostId }))).Return, true);
+    const placed = (await ec2.send(new DescribeInstancesCommand({ InstanceIds: [id] }))).Reservations?.[0]?.Instances?.[0];
+    assert.equal(placed?.Placement?.HostId, hostId);
+    assert.equal(placed?.Placement?.Tenancy, "host");
+    const host = (await ec2.send(new DescribeHostsCommand({ HostIds: [hostId] }))).Hosts?.[0];
+    assert.deepEqual(host?.Instances?.map((i) => i.InstanceId), [id]);
+    await ec2.send(new ModifyInstancePlacementCommand({ InstanceId: id, Tenancy: "default" }));
+    const back = (await ec2.send(new DescribeHostsCommand({ HostIds: [hostId] }))).Hosts?.[0];
+    assert.deepEqual(back?.Instances ?? [], []);
+    const unknown = await errorOf(ec2.send(new ModifyInstancePlacementCommand({ InstanceId: id, GroupName: "no-such-group" })));
+    assert.equal(unknown.name, "InvalidPlacementGroup.Unknown");
   });
 });
 

@@ -9,12 +9,15 @@ import type {
   InstanceCreditSpecification,
   ModifyInstanceCreditSpecificationRequest,
   ModifyInstanceCreditSpecificationResult,
+  ModifyInstancePlacementRequest,
+  ModifyInstancePlacementResult,
   UnsuccessfulInstanceCreditSpecificationItem,
 } from "@aws-sdk/client-ec2";
 import { AwsError } from "../../../shared/aws-error.ts";
 import { findInstanceProfile } from "../../iam/api.ts";
 import type { RequestContext } from "../../service-types.ts";
 import { instanceTypeInfo } from "../catalog/api.ts";
+import { findPlacementGroup, placeOnHost, releaseFromHost } from "../family/api.ts";
 import { checkDryRun, invalidParameterValue, missingParameter } from "../shared/errors.ts";
 import { applyFilters } from "../shared/filters.ts";
 import { newEc2Id } from "../shared/ids.ts";
@@ -136,4 +139,34 @@ export function describeAssociations(input: DescribeIamInstanceProfileAssociatio
   const filtered = applyFilters(wanted, input.Filters, { "instance-id": (a) => a.InstanceId, state: (a) => a.State });
   const page = paginate(filtered, input.MaxResults, input.NextToken, { min: 5, max: 1000 });
   return { IamInstanceProfileAssociations: page.items, NextToken: page.nextToken };
+}
+
+/**
+ * ModifyInstancePlacement: a stopped instance moves between hosts, tenancies and placement groups
+ * (the family's host placement decides and records which host).
+ */
+export function modifyPlacement(input: ModifyInstancePlacementRequest, ctx: RequestContext): ModifyInstancePlacementResult {
+  if (!input.InstanceId) throw missingParameter("InstanceId");
+  const [record] = requireInstances(ctx, [input.InstanceId]);
+  if (!record) return { Return: false };
+  if (record.lifecycle.state !== "stopped") throw new AwsError("IncorrectInstanceState", `The instance '${record.InstanceId}' is not in the 'stopped' state.`);
+  if (input.GroupName && !findPlacementGroup(ctx, input.GroupName)) {
+    throw new AwsError("InvalidPlacementGroup.Unknown", `The Placement Group '${input.GroupName}' is unknown.`);
+  }
+  const tenancy = input.Tenancy ?? (input.HostId ? "host" : record.instance.Placement?.Tenancy);
+  if (tenancy !== undefined && !["default", "dedicated", "host"].includes(tenancy)) throw invalidParameterValue(`Invalid value '${tenancy}' for tenancy.`);
+  // ModifyInstancePlacement has no DryRun member.
+  const zone = record.instance.Placement?.AvailabilityZone ?? "";
+  const placement = { ...record.instance.Placement };
+  if (input.HostId !== undefined || input.Tenancy !== undefined) {
+    releaseFromHost(ctx, record.InstanceId);
+    const hostId = placeOnHost(ctx, { instanceId: record.InstanceId, instanceType: record.instance.InstanceType ?? "", availabilityZone: zone, hostId: input.HostId, tenancy });
+    placement.HostId = hostId;
+    placement.Tenancy = tenancy === "dedicated" ? "dedicated" : hostId ? "host" : "default";
+  }
+  if (input.Affinity !== undefined) placement.Affinity = input.Affinity;
+  if (input.GroupName !== undefined) placement.GroupName = input.GroupName;
+  if (input.PartitionNumber !== undefined) placement.PartitionNumber = input.PartitionNumber;
+  saveRecord(ctx, { ...record, instance: { ...record.instance, Placement: placement } });
+  return { Return: true };
 }

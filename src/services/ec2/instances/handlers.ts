@@ -4,7 +4,7 @@ import type { HandlerTable } from "../../service-types.ts";
 import { registerTaggable } from "../shared/tags.ts";
 import { describeInstanceAttribute, getConsoleOutput, modifyInstanceAttribute, modifyInstanceMetadataOptions, setMonitoring } from "./attributes.ts";
 import { describeInstances, describeInstanceStatus } from "./describe.ts";
-import { associateProfile, describeAssociations, describeCreditSpecifications, disassociateProfile, modifyCreditSpecification, replaceProfile } from "./extras.ts";
+import { associateProfile, describeAssociations, describeCreditSpecifications, disassociateProfile, modifyCreditSpecification, modifyPlacement, replaceProfile } from "./extras.ts";
 import { rebootInstances, startInstances, stopInstances, terminateInstances } from "./lifecycle.ts";
 import { getPasswordData } from "./password.ts";
 import { runInstances } from "./run.ts";
@@ -38,4 +38,5 @@ export const instanceHandlers: HandlerTable<Ec2Operations> = {
   ReplaceIamInstanceProfileAssociation: (input, ctx) => ({ IamInstanceProfileAssociation: replaceProfile(ctx, input.AssociationId, input.IamInstanceProfile) }),
   DisassociateIamInstanceProfile: (input, ctx) => ({ IamInstanceProfileAssociation: disassociateProfile(ctx, input.AssociationId) }),
   DescribeIamInstanceProfileAssociations: (input, ctx) => describeAssociations(input, ctx),
+  ModifyInstancePlacement: (input, ctx) => modifyPlacement(input, ctx),
 };
