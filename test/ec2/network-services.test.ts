@@ -38,9 +38,12 @@ import {
   CreateFlowLogsCommand,
   DeleteFlowLogsCommand,
   DescribeFlowLogsCommand,
+  RunInstancesCommand,
+  TerminateInstancesCommand,
 } from "@aws-sdk/client-ec2";
 import { sdkFailure } from "../support/assertions.ts";
 import { clientConfig, startStratus, type RunningStratus } from "../support/server.ts";
+import { linuxImage } from "./instances-support.ts";
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -178,6 +181,14 @@ describe("EC2 network: NAT gateways, endpoints, prefix lists, carrier gateways",
     await ec2.send(new CreateRouteCommand({ RouteTableId: rtb.RouteTableId!, DestinationCidrBlock: "0.0.0.0/0", CarrierGatewayId: carrier.CarrierGatewayId! }));
     const byVpc = (await ec2.send(new DescribeCarrierGatewaysCommand({ Filters: [{ Name: "vpc-id", Values: [vpcId] }] }))).CarrierGateways ?? [];
     assert.deepEqual(byVpc.map((g) => g.CarrierGatewayId), [carrier.CarrierGatewayId]);
+    // An instance there gets a carrier IP (not a public IP) when asked; elsewhere the request is refused.
+    const imageId = await linuxImage(ec2);
+    const [edge] = (await ec2.send(new RunInstancesCommand({ ImageId: imageId, InstanceType: "t3.medium", MinCount: 1, MaxCount: 1, NetworkInterfaces: [{ DeviceIndex: 0, SubnetId: subnet.SubnetId!, AssociateCarrierIpAddress: true }] }))).Instances ?? [];
+    assert.match(edge?.NetworkInterfaces?.[0]?.Association?.CarrierIp ?? "", /^\d+\.\d+\.\d+\.\d+$/);
+    assert.equal(edge?.PublicIpAddress, undefined);
+    const notWavelength = await sdkFailure(ec2.send(new RunInstancesCommand({ ImageId: imageId, InstanceType: "t3.medium", MinCount: 1, MaxCount: 1, NetworkInterfaces: [{ DeviceIndex: 0, SubnetId: subnetId, AssociateCarrierIpAddress: true }] })));
+    assert.equal(notWavelength.name, "InvalidParameterCombination");
+    await ec2.send(new TerminateInstancesCommand({ InstanceIds: [edge!.InstanceId!] }));
     await ec2.send(new DeleteCarrierGatewayCommand({ CarrierGatewayId: carrier.CarrierGatewayId! }));
     const gone = await sdkFailure(ec2.send(new DescribeCarrierGatewaysCommand({ CarrierGatewayIds: [carrier.CarrierGatewayId!] })));
     assert.equal(gone.name, "InvalidCarrierGatewayID.NotFound");

@@ -40,7 +40,7 @@ export function disassociateAddressRecord(ctx: RequestContext, n: Net, address: 
     // An interface that had an auto-assigned public IP gets a new one back while its instance runs.
     const instanceId = cleared.Attachment?.InstanceId;
     const state = instanceId ? findInstance(ctx, instanceId)?.State?.Name : undefined;
-    if (cleared.AutoPublicIp && (state === "running" || state === "pending")) mapAutoPublicIp(ctx, n, cleared);
+    if ((cleared.AutoPublicIp || cleared.AutoCarrierIp) && (state === "running" || state === "pending")) mapAutoPublicIp(ctx, n, cleared);
   }
   const { AssociationId: _i, InstanceId: _n, NetworkInterfaceId: _e, NetworkInterfaceOwnerId: _o, PrivateIpAddress: _p, ...kept } = address;
   n.addresses.put(address.AllocationId ?? "", kept);

@@ -1,6 +1,7 @@
 /** The network family's entry points for other EC2 families: default VPC, an instance's network on launch, stop/start and terminate. */
 import type { GroupIdentifier, InstanceNetworkInterface, InstanceNetworkInterfaceSpecification, Subnet } from "@aws-sdk/client-ec2";
 import type { RequestContext } from "../../service-types.ts";
+import { zoneInfo } from "../catalog/api.ts";
 import { ec2Error, invalidParameterValue } from "../shared/errors.ts";
 import { checkRequestedPrivateIp } from "./addressing.ts";
 import {
@@ -160,6 +161,9 @@ function launchWithInterfaces(
       const secondary = (spec.PrivateIpAddresses ?? []).filter((p) => !p.Primary && p.PrivateIpAddress).map((p) => p.PrivateIpAddress ?? "");
       const primaryIp = spec.PrivateIpAddress ?? spec.PrivateIpAddresses?.find((p) => p.Primary)?.PrivateIpAddress;
       for (const ip of [...(primaryIp ? [primaryIp] : []), ...secondary]) checkRequestedPrivateIp(n, subnet, ip);
+      if (spec.AssociateCarrierIpAddress && zoneInfo(ctx, subnet.AvailabilityZone ?? "")?.ZoneType !== "wavelength-zone") {
+        throw ec2Error("InvalidParameterCombination", "The associateCarrierIpAddress parameter is only supported for subnets in a Wavelength Zone.");
+      }
       plan = { spec, deviceIndex, subnet, groups, secondary, ...(primaryIp ? { primaryIp } : {}) };
     }
     const planVpc = plan.existing?.VpcId ?? plan.subnet?.VpcId;
@@ -189,7 +193,8 @@ function launchWithInterfaces(
     if (deviceIndex === 0) {
       const subnet = n.subnets.get(eni.SubnetId ?? "");
       const wantsPublic = spec.AssociatePublicIpAddress ?? associatePublic ?? (spec.NetworkInterfaceId ? false : subnet?.MapPublicIpOnLaunch);
-      if (wantsPublic && !eni.Association) eni = mapAutoPublicIp(ctx, n, eni);
+      if (spec.AssociateCarrierIpAddress && !eni.Association) eni = mapAutoPublicIp(ctx, n, eni, true);
+      else if (wantsPublic && !eni.Association) eni = mapAutoPublicIp(ctx, n, eni);
       primary = eni;
       primaryGroups = eni.Groups ?? [];
     }
@@ -253,7 +258,7 @@ export function onInstanceStateChange(ctx: RequestContext, instanceId: string, s
   ctx.state.transaction(() => {
     for (const eni of enisOfInstance(n, instanceId)) {
       if (state === "stopped") unmapAutoPublicIp(n, eni);
-      else if (eni.AutoPublicIp && !eni.Association) mapAutoPublicIp(ctx, n, eni);
+      else if ((eni.AutoPublicIp || eni.AutoCarrierIp) && !eni.Association) mapAutoPublicIp(ctx, n, eni);
     }
   });
 }

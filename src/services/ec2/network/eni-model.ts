@@ -12,6 +12,7 @@ import { timestamp, type Net } from "./state.ts";
 export interface StoredEni extends NetworkInterface {
   Tags?: Tag[];
   AutoPublicIp?: boolean;
+  AutoCarrierIp?: boolean;
 }
 
 export const eniOf = (n: Net, id: string): StoredEni | undefined => n.enis.get(id) as StoredEni | undefined;
@@ -99,14 +100,15 @@ export function createEni(ctx: RequestContext, n: Net, request: NewEni): StoredE
 }
 
 /** Maps an auto-assigned (non-Elastic) public IP onto the ENI, with a DNS name when the VPC has DNS hostnames on. */
-export function mapAutoPublicIp(ctx: RequestContext, n: Net, eni: StoredEni): StoredEni {
+export function mapAutoPublicIp(ctx: RequestContext, n: Net, eni: StoredEni, carrier: boolean = eni.AutoCarrierIp === true): StoredEni {
   const ip = allocatePublicIp(n, eni.NetworkInterfaceId ?? "");
   const vpc = n.vpcs.get(eni.VpcId ?? "");
-  const dns = vpc?.EnableDnsHostnames ? publicDnsName(ctx.region, ip) : "";
-  const association = { IpOwnerId: "amazon", PublicDnsName: dns, PublicIp: ip };
+  // Wavelength interfaces get a carrier IP (reachable from the carrier network) instead of a public IP, and no public name.
+  const dns = vpc?.EnableDnsHostnames && !carrier ? publicDnsName(ctx.region, ip) : "";
+  const association = carrier ? { IpOwnerId: "amazon", PublicDnsName: "", CarrierIp: ip } : { IpOwnerId: "amazon", PublicDnsName: dns, PublicIp: ip };
   const updated: StoredEni = {
     ...eni,
-    AutoPublicIp: true,
+    ...(carrier ? { AutoCarrierIp: true } : { AutoPublicIp: true }),
     Association: association,
     PrivateIpAddresses: (eni.PrivateIpAddresses ?? []).map((p) => (p.Primary ? { ...p, Association: association } : p)),
   };
@@ -116,7 +118,8 @@ export function mapAutoPublicIp(ctx: RequestContext, n: Net, eni: StoredEni): St
 /** Drops an auto-assigned public IP (stop, detach of the primary); an Elastic IP (with AllocationId) stays. */
 export function unmapAutoPublicIp(n: Net, eni: StoredEni): StoredEni {
   if (!eni.Association || eni.Association.AllocationId) return eni;
-  if (eni.Association.PublicIp) releasePublicIp(n, eni.Association.PublicIp);
+  const ip = eni.Association.PublicIp ?? eni.Association.CarrierIp;
+  if (ip) releasePublicIp(n, ip);
   const { Association: _dropped, ...rest } = eni;
   const updated: StoredEni = { ...rest, PrivateIpAddresses: (eni.PrivateIpAddresses ?? []).map(({ Association: _a, ...p }) => p) };
   return n.enis.put(eni.NetworkInterfaceId ?? "", updated) as StoredEni;
@@ -184,7 +187,7 @@ export function enisOfInstance(n: Net, instanceId: string): StoredEni[] {
 /** The ENI as DescribeInstances shows it inside an instance. */
 export function instanceInterfaceOf(eni: StoredEni): InstanceNetworkInterface {
   const association = eni.Association
-    ? { IpOwnerId: eni.Association.IpOwnerId, PublicDnsName: eni.Association.PublicDnsName, PublicIp: eni.Association.PublicIp }
+    ? { IpOwnerId: eni.Association.IpOwnerId, PublicDnsName: eni.Association.PublicDnsName, PublicIp: eni.Association.PublicIp, CarrierIp: eni.Association.CarrierIp }
     : undefined;
   return {
     ...(association ? { Association: association } : {}),
@@ -207,7 +210,7 @@ export function instanceInterfaceOf(eni: StoredEni): InstanceNetworkInterface {
     PrivateDnsName: eni.PrivateDnsName,
     PrivateIpAddress: eni.PrivateIpAddress,
     PrivateIpAddresses: (eni.PrivateIpAddresses ?? []).map((p) => ({
-      ...(p.Association ? { Association: { IpOwnerId: p.Association.IpOwnerId, PublicDnsName: p.Association.PublicDnsName, PublicIp: p.Association.PublicIp } } : {}),
+      ...(p.Association ? { Association: { IpOwnerId: p.Association.IpOwnerId, PublicDnsName: p.Association.PublicDnsName, PublicIp: p.Association.PublicIp, CarrierIp: p.Association.CarrierIp } } : {}),
       Primary: p.Primary,
       PrivateDnsName: p.PrivateDnsName,
       PrivateIpAddress: p.PrivateIpAddress,
@@ -222,6 +225,6 @@ export function instanceInterfaceOf(eni: StoredEni): InstanceNetworkInterface {
 
 /** The ENI as DescribeNetworkInterfaces shows it (tags as TagSet, bookkeeping fields dropped). */
 export function describeEni(eni: StoredEni): NetworkInterface {
-  const { Tags, AutoPublicIp: _auto, ...rest } = eni;
+  const { Tags, AutoPublicIp: _auto, AutoCarrierIp: _carrier, ...rest } = eni;
   return { ...rest, TagSet: Tags ?? [] };
 }
