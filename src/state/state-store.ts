@@ -13,6 +13,30 @@ export const GLOBAL_REGION = "global";
 
 const scopeKey = (scope: Scope): string => `${scope.account}/${scope.region}`;
 
+/** Undo steps for the in-memory side of the running transaction: a failed transaction leaves memory as it found it. */
+export class UndoJournal {
+  private steps: Array<() => void> | undefined;
+
+  record(step: () => void): void {
+    this.steps?.push(step);
+  }
+
+  /** Runs `work` inside `durable` (the database transaction); nested calls join the outer one. */
+  run<T>(work: () => T, durable: (work: () => T) => T): T {
+    if (this.steps) return work();
+    const steps: Array<() => void> = [];
+    this.steps = steps;
+    try {
+      return durable(work);
+    } catch (error) {
+      for (const undo of steps.reverse()) undo();
+      throw error;
+    } finally {
+      this.steps = undefined;
+    }
+  }
+}
+
 /**
  * One kind of record of one service (e.g. iam/roles). Values must be plain JSON: keep timestamps as
  * ISO strings or epoch milliseconds (the codecs accept both where the API says timestamp).
@@ -21,12 +45,24 @@ export class Table<T> {
   readonly service: string;
   readonly kind: string;
   private readonly db: RecordDatabase | undefined;
+  private readonly journal: UndoJournal;
   private scopes: Map<string, Map<string, T>> | undefined;
 
-  constructor(service: string, kind: string, db: RecordDatabase | undefined) {
+  constructor(service: string, kind: string, db: RecordDatabase | undefined, journal: UndoJournal = new UndoJournal()) {
     this.service = service;
     this.kind = kind;
     this.db = db;
+    this.journal = journal;
+  }
+
+  /** Remembers how to put an entry back if the surrounding transaction fails. */
+  private remember(bucket: Map<string, T>, id: string): void {
+    const had = bucket.has(id);
+    const previous = bucket.get(id);
+    this.journal.record(() => {
+      if (had) bucket.set(id, previous as T);
+      else bucket.delete(id);
+    });
   }
 
   /** Rows are read from disk on the table's first use, not at start-up. */
@@ -63,7 +99,9 @@ export class Table<T> {
     const key = scopeKey(scope);
     this.db?.put({ service: this.service, kind: this.kind, scope: key, id, value: JSON.stringify(value) });
     this.data();
-    this.bucket(key).set(id, value);
+    const bucket = this.bucket(key);
+    this.remember(bucket, id);
+    bucket.set(id, value);
     return value;
   }
 
@@ -72,6 +110,7 @@ export class Table<T> {
     const bucket = this.data().get(key);
     if (!bucket?.has(id)) return false;
     this.db?.delete(this.service, this.kind, key, id);
+    this.remember(bucket, id);
     bucket.delete(id);
     return true;
   }
@@ -116,6 +155,7 @@ export interface Snapshot {
 export class StateStore {
   readonly db: RecordDatabase | undefined;
   private readonly tables = new Map<string, Table<unknown>>();
+  private readonly journal = new UndoJournal();
 
   constructor(db: RecordDatabase | undefined) {
     this.db = db;
@@ -137,15 +177,16 @@ export class StateStore {
     const key = `${service}/${kind}`;
     let table = this.tables.get(key);
     if (!table) {
-      table = new Table<unknown>(service, kind, this.db);
+      table = new Table<unknown>(service, kind, this.db, this.journal);
       this.tables.set(key, table);
     }
     return table as Table<T>;
   }
 
-  /** Several writes that must land together (or not at all on disk). */
+  /** Several writes that land together or not at all, on disk and in memory. */
   transaction<T>(work: () => T): T {
-    return this.db ? this.db.transaction(work) : work();
+    const db = this.db;
+    return this.journal.run(work, (inner) => (db ? db.transaction(inner) : inner()));
   }
 
   snapshot(): Snapshot {
