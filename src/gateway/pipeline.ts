@@ -37,7 +37,9 @@ export async function handleAwsRequest(app: App, request: HttpRequest): Promise<
       endpoint: app.endpoint,
       state: app.state,
     };
-    const output = (await handler(parsed.input, context)) ?? {};
+    // The synchronous part of every handler is one transaction: an error thrown half-way leaves no
+    // partial change behind, on disk or in memory. (Work after an `await` commits on its own.)
+    const output = (await app.state.transaction(() => handler(parsed.input, context))) ?? {};
     return codec.serializeResponse(model, operation, output as Record<string, unknown>, requestId);
   } catch (error) {
     const awsError = toAwsError(error, detected.service, operation);
