@@ -177,6 +177,16 @@ describe("instance placement", () => {
   });
 });
 
+describe("spot instances", () => {
+  it("marks instances launched with InstanceMarketOptions spot", async () => {
+    const spot = await run("t3.micro", { InstanceMarketOptions: { MarketType: "spot" } });
+    const onDemand = await run("t3.micro");
+    const out = await ec2.send(new DescribeInstancesCommand({ InstanceIds: [spot, onDemand], Filters: [{ Name: "instance-lifecycle", Values: ["spot"] }] }));
+    const instances = (out.Reservations ?? []).flatMap((r) => r.Instances ?? []);
+    assert.deepEqual(instances.map((i) => [i.InstanceId, i.InstanceLifecycle]), [[spot, "spot"]]);
+  });
+});
+
 describe("instance metadata options", () => {
   it("changes IMDS settings after launch", async () => {
     const id = await run("t3.micro", { MetadataOptions: { HttpTokens: "optional" } });

@@ -35,6 +35,8 @@ export interface LaunchParams {
   ebsOptimized?: boolean | undefined;
   hibernation?: boolean | undefined;
   cpuCredits?: string | undefined;
+  /** "spot" or "capacity-block" when InstanceMarketOptions asks for it. */
+  marketType?: string | undefined;
   /** The launch template used, for the aws:ec2launchtemplate:* tags. */
   template?: { id?: string | undefined; name?: string | undefined; version?: string | undefined } | undefined;
 }
@@ -122,6 +124,7 @@ export function launchParams(ctx: RequestContext, input: RunInstancesRequest): L
     ebsOptimized: pick(input.EbsOptimized, data.EbsOptimized),
     hibernation: pick(input.HibernationOptions?.Configured, data.HibernationOptions?.Configured),
     cpuCredits: pick(input.CreditSpecification?.CpuCredits, data.CreditSpecification?.CpuCredits),
+    marketType: pick(input.InstanceMarketOptions?.MarketType, data.InstanceMarketOptions?.MarketType),
     template: spec ? { id: spec.LaunchTemplateId, name: spec.LaunchTemplateName, version: spec.Version } : undefined,
   };
 }

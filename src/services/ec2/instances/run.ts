@@ -175,6 +175,8 @@ function launchOne(ctx: RequestContext, v: Validated, reservationId: string, ind
     RootDeviceType: image.RootDeviceType ?? "ebs",
     VirtualizationType: image.VirtualizationType ?? "hvm",
     Platform: image.Platform,
+    // Spot capacity is always there locally: the instance is marked spot (no spot request record is kept).
+    InstanceLifecycle: params.marketType === "spot" ? "spot" : params.marketType === "capacity-block" ? "capacity-block" : undefined,
     PlatformDetails: image.PlatformDetails ?? "Linux/UNIX",
     UsageOperation: image.UsageOperation ?? "RunInstances",
     CpuOptions: { CoreCount: typeInfo.VCpuInfo?.DefaultCores ?? 1, ThreadsPerCore: typeInfo.VCpuInfo?.DefaultThreadsPerCore ?? 1 },
