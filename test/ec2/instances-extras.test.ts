@@ -184,6 +184,13 @@ describe("spot instances", () => {
     const out = await ec2.send(new DescribeInstancesCommand({ InstanceIds: [spot, onDemand], Filters: [{ Name: "instance-lifecycle", Values: ["spot"] }] }));
     const instances = (out.Reservations ?? []).flatMap((r) => r.Instances ?? []);
     assert.deepEqual(instances.map((i) => [i.InstanceId, i.InstanceLifecycle]), [[spot, "spot"]]);
+    await waitUntilInstanceRunning({ client: ec2, maxWaitTime: 20, minDelay: 1, maxDelay: 1 }, { InstanceIds: [spot] });
+    const stop = await errorOf(ec2.send(new StopInstancesCommand({ InstanceIds: [spot] })));
+    assert.equal(stop.name, "UnsupportedOperation", "a one-time Spot Instance cannot be stopped");
+    const persistent = await run("t3.micro", { InstanceMarketOptions: { MarketType: "spot", SpotOptions: { SpotInstanceType: "persistent", InstanceInterruptionBehavior: "stop" } } });
+    await waitUntilInstanceRunning({ client: ec2, maxWaitTime: 20, minDelay: 1, maxDelay: 1 }, { InstanceIds: [persistent] });
+    const stopping = await ec2.send(new StopInstancesCommand({ InstanceIds: [persistent] }));
+    assert.equal(stopping.StoppingInstances?.[0]?.CurrentState?.Name, "stopping");
   });
 });
 

@@ -37,6 +37,8 @@ export interface LaunchParams {
   cpuCredits?: string | undefined;
   /** "spot" or "capacity-block" when InstanceMarketOptions asks for it. */
   marketType?: string | undefined;
+  /** Spot request type: "one-time" (EC2's default) or "persistent". */
+  spotType?: string | undefined;
   /** The launch template used, for the aws:ec2launchtemplate:* tags. */
   template?: { id?: string | undefined; name?: string | undefined; version?: string | undefined } | undefined;
 }
@@ -125,6 +127,7 @@ export function launchParams(ctx: RequestContext, input: RunInstancesRequest): L
     hibernation: pick(input.HibernationOptions?.Configured, data.HibernationOptions?.Configured),
     cpuCredits: pick(input.CreditSpecification?.CpuCredits, data.CreditSpecification?.CpuCredits),
     marketType: pick(input.InstanceMarketOptions?.MarketType, data.InstanceMarketOptions?.MarketType),
+    spotType: pick(input.InstanceMarketOptions?.SpotOptions?.SpotInstanceType, data.InstanceMarketOptions?.SpotOptions?.SpotInstanceType),
     template: spec ? { id: spec.LaunchTemplateId, name: spec.LaunchTemplateName, version: spec.Version } : undefined,
   };
 }

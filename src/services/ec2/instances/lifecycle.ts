@@ -81,6 +81,12 @@ export function stopInstances(ctx: RequestContext, ids: readonly string[], optio
       const state = r.lifecycle.state;
       if (state === "stopping" || state === "stopped") return "same";
       if (state !== "running") throw incorrectState(r.InstanceId, "stopped");
+      if (r.oneTimeSpot) {
+        throw new AwsError(
+          "UnsupportedOperation",
+          `You can't stop the Spot Instance '${r.InstanceId}' because it is associated with a one-time Spot Instance request. You can only stop Spot Instances associated with persistent Spot Instance requests.`,
+        );
+      }
       if (r.instance.RootDeviceType === "instance-store") {
         throw new AwsError("UnsupportedOperation", `The instance '${r.InstanceId}' does not have an 'ebs' root device type and cannot be stopped.`);
       }

@@ -208,6 +208,7 @@ function launchOne(ctx: RequestContext, v: Validated, reservationId: string, ind
     cpuCredits: defaultCpuCredits(v.instanceType) !== undefined ? params.cpuCredits : undefined,
     iamAssociation: v.profile ? newAssociation(now) : undefined,
     launchPublicKey: String(image.Platform ?? "").toLowerCase() === "windows" ? v.publicKey : undefined,
+    oneTimeSpot: params.marketType === "spot" && params.spotType !== "persistent" ? true : undefined,
   };
   const { runner } = instanceRunner();
   const spec = specOf(record, network);

@@ -51,6 +51,8 @@ export interface InstanceRecord {
   cpuCredits?: string | undefined;
   /** The IAM instance profile association (iip-assoc-…) behind Instance.IamInstanceProfile. */
   iamAssociation?: { AssociationId: string; Timestamp: string } | undefined;
+  /** Spot instances of a one-time request cannot be stopped. */
+  oneTimeSpot?: boolean | undefined;
   /** Windows: the key pair's public key at launch (the password is encrypted with it) and the password once set. */
   launchPublicKey?: string | undefined;
   windowsPassword?: { data: string; at: number } | undefined;
