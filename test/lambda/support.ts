@@ -50,16 +50,4 @@ export async function createActive(fx: LambdaFixture, input: Partial<CreateFunct
 export const text = (payload: Uint8Array | undefined): string => Buffer.from(payload ?? new Uint8Array()).toString("utf8");
 export const json = (payload: Uint8Array | undefined): unknown => JSON.parse(text(payload));
 
-/** What the SDK throws for an AWS error. */
-export type SdkFailure = Error & Record<string, unknown> & { $metadata: { httpStatusCode?: number } };
-
-/** Awaits a call expected to fail and returns the SDK's exception. */
-export async function sdkFailure(promise: Promise<unknown>): Promise<SdkFailure> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof Error) return error as SdkFailure;
-    throw error;
-  }
-  throw new Error("expected the call to fail");
-}
+export { sdkFailure, type SdkFailure } from "../support/assertions.ts";

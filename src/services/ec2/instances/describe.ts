@@ -151,17 +151,22 @@ function instanceFilters(views: InstanceViews): Record<string, Reader> {
 }
 
 export function describeInstances(input: DescribeInstancesRequest, ctx: RequestContext): DescribeInstancesResult {
-  const ids = input.InstanceIds ?? [];
-  if (ids.length > 0 && input.MaxResults !== undefined) {
-    throw new AwsError("InvalidParameterCombination", "The parameter instancesSet cannot be used with the parameter maxResults");
-  }
   const now = Date.now();
-  const records = ids.length > 0 ? dedupe(requireInstances(ctx, ids, now)) : liveRecords(ctx, now);
+  const records = selectRecords(ctx, input, now);
   checkDryRun(input);
   const views = new InstanceViews(ctx);
   const filtered = applyFilters(records, input.Filters, instanceFilters(views), (r) => r.Tags);
   const page = paginate(filtered, input.MaxResults, input.NextToken, { min: 5, max: 1000 });
   return { Reservations: reservationsOf(page.items, views), NextToken: page.nextToken };
+}
+
+/** The instances named by InstanceIds (each must exist), else every live one; ids and MaxResults exclude each other. */
+function selectRecords(ctx: RequestContext, input: { InstanceIds?: string[] | undefined; MaxResults?: number | undefined }, now: number): InstanceRecord[] {
+  const ids = input.InstanceIds ?? [];
+  if (ids.length > 0 && input.MaxResults !== undefined) {
+    throw new AwsError("InvalidParameterCombination", "The parameter instancesSet cannot be used with the parameter maxResults");
+  }
+  return ids.length > 0 ? dedupe(requireInstances(ctx, ids, now)) : liveRecords(ctx, now);
 }
 
 function dedupe(records: InstanceRecord[]): InstanceRecord[] {
@@ -188,12 +193,8 @@ function statusOf(record: InstanceRecord, now: number): InstanceStatus {
 }
 
 export function describeInstanceStatus(input: DescribeInstanceStatusRequest, ctx: RequestContext): DescribeInstanceStatusResult {
-  const ids = input.InstanceIds ?? [];
-  if (ids.length > 0 && input.MaxResults !== undefined) {
-    throw new AwsError("InvalidParameterCombination", "The parameter instancesSet cannot be used with the parameter maxResults");
-  }
   const now = Date.now();
-  const records = ids.length > 0 ? dedupe(requireInstances(ctx, ids, now)) : liveRecords(ctx, now);
+  const records = selectRecords(ctx, input, now);
   checkDryRun(input);
   const visible = input.IncludeAllInstances ? records : records.filter((r) => r.lifecycle.state === "running");
   const statuses = visible.map((r) => statusOf(r, now));
