@@ -1,7 +1,7 @@
 /** Serializes values to XML by walking model shapes (ec2, awsQuery and restXml bodies). */
 import type { LoadedModel } from "./model-registry.ts";
 import { isPrimitive } from "./model-registry.ts";
-import type { MemberRef, StructureShape } from "./model-types.ts";
+import type { MemberRef, Shape } from "./model-types.ts";
 import { formatTimestamp, toBase64 } from "./values.ts";
 
 // AWS escapes & < > " and \r (a raw \r would be folded into \n by XML parsers); \n, \t and unicode pass
@@ -10,10 +10,16 @@ import { formatTimestamp, toBase64 } from "./values.ts";
 const NEEDS_ESCAPE = /[&<>"\r\u0000-\u0008\u000b\u000c\u000e-\u001f]/;
 const ESCAPE_ALL = /[&<>"\r\u0000-\u0008\u000b\u000c\u000e-\u001f]/g;
 const ENTITY: Readonly<Record<string, string>> = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "\r": "&#13;" };
+const entity = (c: string): string => ENTITY[c] ?? `&#${c.charCodeAt(0)};`;
 
 export function escapeXml(text: string): string {
-  if (!NEEDS_ESCAPE.test(text)) return text;
-  return text.replace(ESCAPE_ALL, (c) => ENTITY[c] ?? `&#${c.charCodeAt(0)};`);
+  // A character loop beats a regular expression's call on the short strings most values are.
+  if (text.length > 64) return NEEDS_ESCAPE.test(text) ? text.replace(ESCAPE_ALL, entity) : text;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x20 ? c !== 0x09 && c !== 0x0a : c === 0x26 || c === 0x3c || c === 0x3e || c === 0x22) return text.replace(ESCAPE_ALL, entity);
+  }
+  return text;
 }
 
 export interface XmlWriterOptions {
@@ -21,24 +27,54 @@ export interface XmlWriterOptions {
   emptyListsForAbsent: boolean;
 }
 
-/** A structure member as it is written: element (or attribute) name and traits, precomputed per shape. */
-interface XmlMember {
+const SCALAR = 0;
+const STRUCTURE = 1;
+const LIST = 2;
+const MAP = 3;
+const NOTHING = 4;
+type Kind = typeof SCALAR | typeof STRUCTURE | typeof LIST | typeof MAP | typeof NOTHING;
+
+/**
+ * One place a value is written — a structure member, list item or map value — with its tags and target
+ * resolved once per model. `inner` (the target's own plan) is filled on first use: shapes may recurse.
+ */
+interface Slot {
+  /** Property name in the structure value (members only). */
   name: string;
-  element: string;
   ref: MemberRef;
-  attribute: boolean;
-  isList: boolean;
-  /** ` xmlns="…"` / ` xmlns:p="…"` declared on the member's element. */
-  namespaceAttr: string;
+  kind: Kind;
+  /** `<name xmlns…` without the closing `>`: a structure may add attributes. */
+  start: string;
+  open: string;
+  close: string;
+  empty: string;
+  /** A list or map written flattened (one element per item / entry). */
+  flattened: boolean;
+  inner: StructurePlan | ListPlan | MapPlan | undefined;
 }
 
-interface StructureInfo {
-  elements: XmlMember[];
-  attributes: XmlMember[];
+interface StructurePlan {
+  elements: Slot[];
+  /** Attribute members: `prefix` is ` name="`. */
+  attributes: Array<{ name: string; ref: MemberRef; prefix: string }>;
   union: boolean;
 }
 
-const EMPTY_INFO: StructureInfo = { elements: [], attributes: [], union: false };
+interface ListPlan {
+  item: Slot;
+}
+
+interface MapPlan {
+  keyOpen: string;
+  keyClose: string;
+  value: Slot;
+}
+
+interface Plans {
+  structures: Map<string, StructurePlan>;
+}
+
+const EMPTY_PLAN: StructurePlan = { elements: [], attributes: [], union: false };
 
 /** `"xsi http://…"` (prefix and URI, as the IR keeps it) or a bare URI → the xmlns attribute text. */
 export function namespaceAttribute(namespace: string | undefined): string {
@@ -51,139 +87,198 @@ export function namespaceAttribute(namespace: string | undefined): string {
 const isRecord = (value: unknown): value is Record<string, unknown> =>
   typeof value === "object" && value !== null && !Array.isArray(value) && !(value instanceof Uint8Array) && !(value instanceof Date);
 
+function kindOf(shape: Shape | undefined): Kind {
+  switch (shape?.type) {
+    case "structure":
+      return STRUCTURE;
+    case "list":
+      return LIST;
+    case "map":
+      return MAP;
+    default:
+      return NOTHING;
+  }
+}
+
 /** Appends XML for values of the model's shapes to `out`. One writer per response. */
 export class XmlShapeWriter {
   out = "";
   private readonly model: LoadedModel;
   private readonly emptyLists: boolean;
-  private readonly infos: Map<string, StructureInfo>;
+  private readonly plans: Plans;
+  private lastStamp: string | number | undefined;
+  private lastStampFormat = "";
+  private lastStampText = "";
 
   constructor(model: LoadedModel, options: XmlWriterOptions) {
     this.model = model;
     this.emptyLists = options.emptyListsForAbsent;
-    this.infos = model.memo("xml-writer:structures", () => new Map<string, StructureInfo>());
+    this.plans = model.memo("xml-writer:plans", (): Plans => ({ structures: new Map() }));
   }
 
   /** Writes the members of structure `shapeName` without a wrapping element (the body of `<OpResult>`). */
   members(shapeName: string | undefined, value: unknown): void {
     if (shapeName === undefined || !isRecord(value)) return;
-    const info = this.info(shapeName);
-    this.memberElements(info, value);
+    this.memberElements(this.structurePlan(shapeName), value);
   }
 
   /** Writes `<name …>…</name>` for a whole structure, with extra attributes (a root's xmlns). */
   structureElement(shapeName: string, value: unknown, name: string, extraAttributes = ""): void {
     const record = isRecord(value) ? value : {};
-    const info = this.info(shapeName);
-    this.out += `<${name}${extraAttributes}${this.attributes(info, record)}>`;
-    this.memberElements(info, record);
+    const plan = this.structurePlan(shapeName);
+    this.out += `<${name}${extraAttributes}${this.attributes(plan, record)}>`;
+    this.memberElements(plan, record);
     this.out += `</${name}>`;
   }
 
   /** Writes one value of member `ref` as element `name` (a flattened list writes one element per item). */
   element(ref: MemberRef, value: unknown, name: string, namespaceAttr = ""): void {
+    this.write(this.slot(name, ref, name, namespaceAttr), value);
+  }
+
+  private write(slot: Slot, value: unknown): void {
     if (value === undefined || value === null) return;
-    const target = ref.t;
-    if (isPrimitive(target)) {
-      const text = scalarText(target, ref, value);
-      if (text !== undefined) this.out += `<${name}${namespaceAttr}>${escapeXml(text)}</${name}>`;
-      return;
-    }
-    const shape = this.model.shape(target);
-    if (shape === undefined) return;
-    if (shape.type === "structure") {
-      if (!isRecord(value)) return;
-      const info = this.info(target);
-      this.out += `<${name}${namespaceAttr}${this.attributes(info, value)}>`;
-      this.memberElements(info, value);
-      this.out += `</${name}>`;
-      return;
-    }
-    if (shape.type === "list") {
-      if (!Array.isArray(value)) return;
-      if (ref.xmlFlattened === true || shape.xmlFlattened === true) {
-        // Flattened: each item is an element named like the member itself (`<Contents>` repeated).
-        for (const item of value) this.element(shape.member, item, name, namespaceAttr);
+    switch (slot.kind) {
+      case SCALAR: {
+        const target = slot.ref.t;
+        const text =
+          target === "string" && typeof value === "string" ? value : target === "timestamp" ? this.timestamp(slot.ref, value) : scalarText(target, slot.ref, value);
+        if (text !== undefined) this.out += slot.open + escapeXml(text) + slot.close;
         return;
       }
-      if (value.length === 0) {
-        this.out += `<${name}${namespaceAttr}/>`;
+      case STRUCTURE: {
+        if (!isRecord(value)) return;
+        const plan = (slot.inner ??= this.structurePlan(slot.ref.t)) as StructurePlan;
+        this.out += plan.attributes.length === 0 ? slot.open : `${slot.start}${this.attributes(plan, value)}>`;
+        this.memberElements(plan, value);
+        this.out += slot.close;
         return;
       }
-      const itemName = shape.member.xmlName ?? "member";
-      this.out += `<${name}${namespaceAttr}>`;
-      for (const item of value) this.element(shape.member, item, itemName);
-      this.out += `</${name}>`;
+      case LIST:
+        this.writeList(slot, value);
+        return;
+      case MAP:
+        this.writeMap(slot, value);
+        return;
+      default:
+        return;
+    }
+  }
+
+  /** Timestamps repeat (a batch launched together): the last stored string or number is formatted once. */
+  private timestamp(ref: MemberRef, value: unknown): string {
+    const format = ref.timestampFormat ?? "date-time";
+    if (value === this.lastStamp && format === this.lastStampFormat) return this.lastStampText;
+    const text = String(formatTimestamp(value, format));
+    if (typeof value === "string" || typeof value === "number") {
+      this.lastStamp = value;
+      this.lastStampFormat = format;
+      this.lastStampText = text;
+    }
+    return text;
+  }
+
+  private writeList(slot: Slot, value: unknown): void {
+    if (!Array.isArray(value)) return;
+    const item = ((slot.inner ??= this.listPlan(slot)) as ListPlan).item;
+    if (slot.flattened) {
+      // Flattened: each item is an element named like the member itself (`<Contents>` repeated).
+      for (const entry of value) this.write(item, entry);
       return;
     }
-    // Maps: `<name><entry><key>k</key><value>v</value></entry>…</name>`, or flattened `<name><key/><value/></name>…`.
+    if (value.length === 0) {
+      this.out += slot.empty;
+      return;
+    }
+    this.out += slot.open;
+    for (const entry of value) this.write(item, entry);
+    this.out += slot.close;
+  }
+
+  /** Maps: `<name><entry><key>k</key><value>v</value></entry>…</name>`, or flattened `<name><key/><value/></name>…`. */
+  private writeMap(slot: Slot, value: unknown): void {
     const entries = mapEntries(value);
     if (entries === undefined) return;
-    const keyName = shape.key.xmlName ?? "key";
-    const valueName = shape.value.xmlName ?? "value";
-    const flattened = ref.xmlFlattened === true || shape.xmlFlattened === true;
-    if (!flattened) this.out += `<${name}${namespaceAttr}>`;
+    const plan = (slot.inner ??= this.mapPlan(slot)) as MapPlan;
+    const flattened = slot.flattened;
+    if (!flattened) this.out += slot.open;
     for (const [key, item] of entries) {
       if (item === undefined || item === null) continue;
-      this.out += flattened ? `<${name}${namespaceAttr}>` : "<entry>";
-      this.out += `<${keyName}>${escapeXml(key)}</${keyName}>`;
-      this.element(shape.value, item, valueName);
-      this.out += flattened ? `</${name}>` : "</entry>";
+      this.out += (flattened ? slot.open : "<entry>") + plan.keyOpen + escapeXml(key) + plan.keyClose;
+      this.write(plan.value, item);
+      this.out += flattened ? slot.close : "</entry>";
     }
-    if (!flattened) this.out += `</${name}>`;
+    if (!flattened) this.out += slot.close;
   }
 
-  private memberElements(info: StructureInfo, value: Record<string, unknown>): void {
-    for (const member of info.elements) {
-      const item = value[member.name];
+  private memberElements(plan: StructurePlan, value: Record<string, unknown>): void {
+    const emptyLists = this.emptyLists && !plan.union;
+    for (const slot of plan.elements) {
+      const item = value[slot.name];
       if (item === undefined || item === null) {
-        if (member.isList && this.emptyLists && !info.union) this.out += `<${member.element}${member.namespaceAttr}/>`;
+        if (emptyLists && slot.kind === LIST) this.out += slot.empty;
         continue;
       }
-      this.element(member.ref, item, member.element, member.namespaceAttr);
+      this.write(slot, item);
     }
   }
 
-  private attributes(info: StructureInfo, value: Record<string, unknown>): string {
+  private attributes(plan: StructurePlan, value: Record<string, unknown>): string {
     let text = "";
-    for (const member of info.attributes) {
-      const item = value[member.name];
-      if (item === undefined || item === null || !isPrimitive(member.ref.t)) continue;
-      const scalar = scalarText(member.ref.t, member.ref, item);
-      if (scalar !== undefined) text += ` ${member.element}="${escapeXml(scalar)}"`;
+    for (const attribute of plan.attributes) {
+      const item = value[attribute.name];
+      if (item === undefined || item === null || !isPrimitive(attribute.ref.t)) continue;
+      const scalar = scalarText(attribute.ref.t, attribute.ref, item);
+      if (scalar !== undefined) text += `${attribute.prefix}${escapeXml(scalar)}"`;
     }
     // A prefixed attribute (S3's `xsi:type`) relies on the member's xmlNamespace declaring the prefix
     // on the same element (`<Grantee xmlns:xsi="…" xsi:type="CanonicalUser">`).
     return text;
   }
 
-  private info(shapeName: string): StructureInfo {
-    let info = this.infos.get(shapeName);
-    if (info !== undefined) return info;
-    const shape = this.model.shape(shapeName);
-    info = shape?.type === "structure" ? this.buildInfo(shape) : EMPTY_INFO;
-    this.infos.set(shapeName, info);
-    return info;
+  /** A slot writing values of `ref` as element `element`; flattened lists/maps also by the target's trait. */
+  private slot(name: string, ref: MemberRef, element: string, namespaceAttr: string): Slot {
+    const shape = isPrimitive(ref.t) ? undefined : this.model.shape(ref.t);
+    const kind = isPrimitive(ref.t) ? SCALAR : kindOf(shape);
+    const flattened = ref.xmlFlattened === true || (shape !== undefined && "xmlFlattened" in shape && shape.xmlFlattened === true);
+    const start = `<${element}${namespaceAttr}`;
+    return { name, ref, kind, start, open: `${start}>`, close: `</${element}>`, empty: `${start}/>`, flattened, inner: undefined };
   }
 
-  private buildInfo(shape: StructureShape): StructureInfo {
-    const elements: XmlMember[] = [];
-    const attributes: XmlMember[] = [];
-    for (const [name, ref] of Object.entries(shape.members)) {
-      // HTTP-bound members (headers, labels, status …) never go into an XML body.
-      if (ref.location !== undefined) continue;
-      const target = this.model.shape(ref.t);
-      const member: XmlMember = {
-        name,
-        element: ref.xmlName ?? name,
-        ref,
-        attribute: ref.xmlAttribute === true,
-        isList: target?.type === "list",
-        namespaceAttr: namespaceAttribute(ref.xmlNamespace),
-      };
-      (member.attribute ? attributes : elements).push(member);
+  private structurePlan(shapeName: string): StructurePlan {
+    let plan = this.plans.structures.get(shapeName);
+    if (plan !== undefined) return plan;
+    const shape = this.model.shape(shapeName);
+    plan = EMPTY_PLAN;
+    if (shape?.type === "structure") {
+      plan = { elements: [], attributes: [], union: shape.union === true };
+      for (const [name, ref] of Object.entries(shape.members)) {
+        // HTTP-bound members (headers, labels, status …) never go into an XML body.
+        if (ref.location !== undefined) continue;
+        const element = ref.xmlName ?? name;
+        if (ref.xmlAttribute === true) plan.attributes.push({ name, ref, prefix: ` ${element}="` });
+        else plan.elements.push(this.slot(name, ref, element, namespaceAttribute(ref.xmlNamespace)));
+      }
     }
-    return { elements, attributes, union: shape.union === true };
+    this.plans.structures.set(shapeName, plan);
+    return plan;
+  }
+
+  private listPlan(slot: Slot): ListPlan {
+    const shape = this.model.shape(slot.ref.t);
+    if (shape?.type !== "list") return { item: { ...slot, kind: NOTHING } };
+    // A flattened list's items carry the member's own tags; otherwise `<member>` (or the item's xmlName).
+    if (slot.flattened) return { item: { ...this.slot(slot.name, shape.member, "", ""), start: slot.start, open: slot.open, close: slot.close, empty: slot.empty } };
+    const itemName = shape.member.xmlName ?? "member";
+    return { item: this.slot(itemName, shape.member, itemName, "") };
+  }
+
+  private mapPlan(slot: Slot): MapPlan {
+    const shape = this.model.shape(slot.ref.t);
+    if (shape?.type !== "map") return { keyOpen: "", keyClose: "", value: { ...slot, kind: NOTHING } };
+    const keyName = shape.key.xmlName ?? "key";
+    const valueName = shape.value.xmlName ?? "value";
+    return { keyOpen: `<${keyName}>`, keyClose: `</${keyName}>`, value: this.slot(valueName, shape.value, valueName, "") };
   }
 }
 
