@@ -51,6 +51,12 @@ for (let launched = 0, batch = 0; launched < FLEET; batch++, launched += 100) {
   await call({ Action: "RunInstances", ImageId: "ami-760aaa0f", InstanceType: "t3.micro", MinCount: "100", MaxCount: "100", "Placement.AvailabilityZone": zones[batch % zones.length] ?? "us-east-1a", ...tags });
 }
 const xml = await call({ Action: "DescribeInstances" });
+const trips: number[] = [];
+for (let i = 0; i < RUNS; i++) {
+  const started = performance.now();
+  await call({ Action: "DescribeInstances" });
+  trips.push(performance.now() - started);
+}
 agent.destroy();
 server.close();
 if (captured === undefined) throw new Error("no DescribeInstances output captured");
@@ -70,5 +76,7 @@ for (let i = 0; i < RUNS + 3; i++) {
 }
 samples.sort((a, b) => a - b);
 const median = samples[Math.floor(samples.length / 2)] ?? 0;
+trips.sort((a, b) => a - b);
+console.log(`DescribeInstances ${FLEET} instances over HTTP (in-process server): median ${(trips[RUNS >> 1] ?? 0).toFixed(2)} ms`);
 console.log(`serialize DescribeInstances ${FLEET} instances: median ${median.toFixed(2)} ms, min ${(samples[0] ?? 0).toFixed(2)} ms, ${(body.length / 1024).toFixed(0)} KB`);
 process.exit(0);
