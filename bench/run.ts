@@ -91,3 +91,6 @@ for (const row of [header, ...rows]) console.log(row.map((cell, i) => cell.padEn
 
 // EC2 section (bench/ec2.ts, also runnable alone); BENCH_EC2=0 skips it.
 if (process.env.BENCH_EC2 !== "0") await runEc2Bench();
+
+// Lambda section (bench/lambda.ts, also `npm run bench:lambda`); BENCH_LAMBDA=0 skips it.
+if (process.env.BENCH_LAMBDA !== "0") await import("./lambda.ts");
