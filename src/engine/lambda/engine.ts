@@ -68,7 +68,7 @@ function logEvents(spec: FunctionSpec, request: InvokeRequest, outcome: Outcome,
     `Duration: ${duration.toFixed(2)} ms`,
     `Billed Duration: ${billed} ms`,
     `Memory Size: ${spec.memoryMb} MB`,
-    `Max Memory Used: ${Math.max(1, Math.round(outcome.maxMemoryBytes / 1048576))} MB`,
+    `Max Memory Used: ${Math.max(1, Math.round(outcome.maxMemoryBytes() / 1048576))} MB`,
     ...(init !== undefined ? [`Init Duration: ${init.toFixed(2)} ms`] : []),
     ...(shaped.status ? [`Status: ${shaped.status}`] : []),
     ...(shaped.errorType ? [`Error Type: ${shaped.errorType}`] : []),
@@ -169,18 +169,22 @@ export class LambdaEngine {
       env = await this.environmentFor(spec);
       const outcome = await env.run(request);
       const shaped = shape(outcome.ending, request, spec);
-      const events = logEvents(spec, request, outcome, shaped);
+      // Hot-reload code is read afresh by every invocation; timed-out, crashed or retired environments are not reused.
+      const reusable = outcome.ending.kind === "response" || outcome.ending.kind === "error";
+      const keep = reusable && !spec.hotReloadDir && !this.retired.has(env);
+      let built: LogEvent[] | undefined;
+      const events = (): LogEvent[] => (built ??= logEvents(spec, request, outcome, shaped));
+      // The peak memory of a process about to be killed is read now; a kept one's when the sink writes the lines.
+      if (!keep) outcome.maxMemoryBytes();
       try {
         this.sink(spec, env.logStream, events);
       } catch {
         // Logs are best effort: a failing sink never fails the invocation.
       }
-      // Hot-reload code is read afresh by every invocation; timed-out, crashed or retired environments are not reused.
-      const reusable = outcome.ending.kind === "response" || outcome.ending.kind === "error";
-      if (!reusable || spec.hotReloadDir || this.retired.has(env)) env.kill();
+      if (!keep) env.kill();
       const result: InvokeResult = { payload: shaped.payload, ...(shaped.failed ? { functionError: "Unhandled" as const } : {}) };
       if (request.wantLog) {
-        const text = Buffer.from(events.map((e) => e.message).join("\n") + "\n");
+        const text = Buffer.from(events().map((e) => e.message).join("\n") + "\n");
         result.logText = text.subarray(Math.max(0, text.length - TAIL_BYTES)).toString("utf8");
       }
       return result;

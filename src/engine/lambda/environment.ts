@@ -21,7 +21,8 @@ export interface Outcome {
   durationMs: number;
   /** Set on the environment's first invocation (a cold start). */
   initDurationMs: number | undefined;
-  maxMemoryBytes: number;
+  /** Read on first call (then kept): callers read it before the process is killed, or later while it lives. */
+  maxMemoryBytes: () => number;
 }
 
 /** Where a runtime's process comes from: the command line given the roots it sees. */
@@ -209,7 +210,7 @@ export class Environment implements RuntimeApiHandler {
       "lambda-runtime-aws-request-id": request.requestId,
       "lambda-runtime-deadline-ms": String(Math.round(current.startedAt) + this.spec.timeoutSec * 1000),
       "lambda-runtime-invoked-function-arn": request.invokedFunctionArn,
-      "lambda-runtime-trace-id": `Root=1-${Math.floor(current.startedAt / 1000).toString(16)}-${crypto.randomBytes(12).toString("hex")};Parent=${crypto.randomBytes(8).toString("hex")};Sampled=0`,
+      "lambda-runtime-trace-id": `Root=1-${Math.floor(current.startedAt / 1000).toString(16)}-${randomHex(24)};Parent=${randomHex(16)};Sampled=0`,
       "content-length": String(request.payload.length),
     };
     if (request.clientContext) headers["lambda-runtime-client-context"] = Buffer.from(request.clientContext, "base64").toString("utf8");
@@ -270,8 +271,14 @@ export class Environment implements RuntimeApiHandler {
       startedAt = this.current?.startedAt ?? startedAt;
     }
     const durationMs = Math.max(0, performanceNow() - startedAt);
-    const maxMemoryBytes = peakMemory(this.cgroupDir, this.child?.pid);
-    if (ending.kind === "timeout" || ending.kind === "init-error") this.kill();
+    let peak: number | undefined;
+    const cgroupDir = this.cgroupDir;
+    const pid = this.child?.pid;
+    const maxMemoryBytes = (): number => (peak ??= peakMemory(cgroupDir, pid));
+    if (ending.kind === "timeout" || ending.kind === "init-error") {
+      maxMemoryBytes();
+      this.kill();
+    }
     await this.flushLogs(request.requestId, ending);
     this.current = undefined;
     this.collecting = this.pending;
@@ -347,6 +354,8 @@ export class Environment implements RuntimeApiHandler {
   }
 }
 
+/** Hex digits from randomUUID, which draws from a buffered pool: randomBytes costs a system call on every invocation. */
+const randomHex = (digits: number): string => crypto.randomUUID().replace(/-/g, "").slice(0, digits);
 const delay = (ms: number): Promise<void> => new Promise((resolveDelay) => setTimeout(resolveDelay, ms));
 /** Date.now with sub-millisecond precision, for Duration in REPORT lines. */
 const performanceNow = (): number => performance.timeOrigin + performance.now();

@@ -58,7 +58,9 @@ async function route(handler: RuntimeApiHandler, req: IncomingMessage, res: Serv
   const accepted = match[2] === "response" ? handler.response(id, body, tooLarge) : handler.error(id, body, type);
   if (!accepted) return reply(res, 400, { errorType: "InvalidRequestID", errorMessage: "Invalid request ID" });
   if (tooLarge && match[2] === "response") return reply(res, 413, { errorType: "RequestEntityTooLarge", errorMessage: `Exceeded maximum allowed payload size (${RESPONSE_LIMIT} bytes).` });
-  reply(res, 202, { status: "OK" });
+  // The acknowledgement waits a turn of the event loop: the invocation's answer reaches its caller first, and the
+  // runtime's next poll no longer competes with it for the CPU.
+  setImmediate(() => reply(res, 202, { status: "OK" }));
 }
 
 /** Listens on 127.0.0.1 (ephemeral port); resolves with the server and its host:port for AWS_LAMBDA_RUNTIME_API. */

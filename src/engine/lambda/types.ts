@@ -56,8 +56,11 @@ export interface LogEvent {
   message: string;
 }
 
-/** Where the engine sends each invocation's log events (CloudWatch Logs, via the service layer). */
-export type LogSink = (spec: FunctionSpec, logStream: string, events: LogEvent[]) => void;
+/**
+ * Where the engine sends each invocation's log events (CloudWatch Logs, via the service layer). They come as a function
+ * the sink calls when it writes them: building them reads the process's peak memory (for REPORT) off the invocation's path.
+ */
+export type LogSink = (spec: FunctionSpec, logStream: string, events: () => LogEvent[]) => void;
 
 /** Thrown when concurrency is exhausted: the service answers TooManyRequestsException. */
 export class ThrottledError extends Error {

@@ -35,13 +35,13 @@ const sessions = new Map<string, { credentials: FunctionCredentials; expiresAt: 
  * arrive shortly after the call rather than with it): the disk write stays off the invocation's path.
  */
 function logWriter(state: StateStore): LogSink {
-  const queued: Array<{ spec: FunctionSpec; stream: string; events: LogEvent[] }> = [];
+  const queued: Array<{ spec: FunctionSpec; stream: string; events: () => LogEvent[] }> = [];
   const flush = (): void => {
     const batch = queued.splice(0);
     try {
       state.transaction(() => {
         for (const { spec, stream, events } of batch) {
-          appendLogEvents(state, { account: spec.account, region: spec.region }, `/aws/lambda/${spec.functionName}`, stream, events);
+          appendLogEvents(state, { account: spec.account, region: spec.region }, `/aws/lambda/${spec.functionName}`, stream, events());
         }
       });
     } catch (error) {
