@@ -33,7 +33,8 @@ export const ec2Codec: Codec = {
     // Actions without modelled output (CreateTags, DeleteVpc …) answer `<return>true</return>` on EC2.
     else writer.out += "<return>true</return>";
     writer.out += `</${root}>`;
-    return { status: 200, headers: { "content-type": CONTENT_TYPE, "x-amzn-requestid": requestId }, body: writer.out };
+    // A Buffer built once: the gateway sends it as is instead of encoding a joined copy.
+    return { status: 200, headers: { "content-type": CONTENT_TYPE, "x-amzn-requestid": requestId }, body: writer.bytes() };
   },
 
   serializeError(_model, _operation, error: AwsError, requestId): HttpResponse {

@@ -3,6 +3,7 @@ import type { LoadedModel } from "./model-registry.ts";
 import { isPrimitive } from "./model-registry.ts";
 import type { MemberRef, Shape } from "./model-types.ts";
 import { formatTimestamp, toBase64 } from "./values.ts";
+import { isStable } from "../shared/stable-values.ts";
 
 // AWS escapes & < > " and \r (a raw \r would be folded into \n by XML parsers); \n, \t and unicode pass
 // as they are. Other C0 controls cannot appear raw in XML at all: they go out as character references,
@@ -105,6 +106,9 @@ function kindOf(shape: Shape | undefined): Kind {
   }
 }
 
+/** Text already written per stable value (see `fragment`). */
+const fragments = new WeakMap<object, { slot: Slot; emptyLists: boolean; xml: string }>();
+
 /** Appends XML for values of the model's shapes to `out`. One writer per response. */
 export class XmlShapeWriter {
   /** The text being written; `done` holds earlier pieces, each already flat (see `settle`). */
@@ -128,6 +132,17 @@ export class XmlShapeWriter {
     this.text = this.done.join("");
     this.done.length = 0;
     return this.text;
+  }
+
+  /**
+   * The whole text as UTF-8, encoded piece by piece: joining a large response into one string first
+   * copies it once more and costs about as much as the encoding itself.
+   */
+  bytes(): Buffer {
+    if (this.done.length === 0) return Buffer.from(this.text, "utf8");
+    const parts = this.done.map((piece) => Buffer.from(piece, "utf8"));
+    parts.push(Buffer.from(this.text, "utf8"));
+    return Buffer.concat(parts);
   }
 
   set out(text: string) {
@@ -179,6 +194,10 @@ export class XmlShapeWriter {
       }
       case STRUCTURE: {
         if (!isRecord(value)) return;
+        if (isStable(value)) {
+          this.text += this.fragment(slot, value);
+          return;
+        }
         const plan = (slot.inner ??= this.structurePlan(slot.ref.t)) as StructurePlan;
         this.text += plan.attributes.length === 0 ? slot.open : `${slot.start}${this.attributes(plan, value)}>`;
         this.memberElements(plan, value);
@@ -194,6 +213,28 @@ export class XmlShapeWriter {
       default:
         return;
     }
+  }
+
+  /**
+   * The XML of a value marked stable, written once per value, slot and option: a listing that repeats
+   * unchanged values (DescribeInstances) then copies their text instead of walking them again.
+   */
+  private fragment(slot: Slot, value: Record<string, unknown>): string {
+    const known = fragments.get(value);
+    if (known !== undefined && known.slot === slot && known.emptyLists === this.emptyLists) return known.xml;
+    const text = this.text;
+    const done = this.done.splice(0);
+    this.text = "";
+    const plan = (slot.inner ??= this.structurePlan(slot.ref.t)) as StructurePlan;
+    this.text += plan.attributes.length === 0 ? slot.open : `${slot.start}${this.attributes(plan, value)}>`;
+    this.memberElements(plan, value);
+    this.text += slot.close;
+    const xml = this.out;
+    FLATTEN.test(xml);
+    this.text = text;
+    this.done.push(...done);
+    fragments.set(value, { slot, emptyLists: this.emptyLists, xml });
+    return xml;
   }
 
   /** Timestamps repeat (a batch launched together): each stored string or number is formatted once. */

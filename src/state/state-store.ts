@@ -16,6 +16,11 @@ const scopeKey = (scope: Scope): string => `${scope.account}/${scope.region}`;
 /** Undo steps for the in-memory side of the running transaction: a failed transaction leaves memory as it found it. */
 export class UndoJournal {
   private steps: Array<() => void> | undefined;
+  /**
+   * Counts every change to any table sharing this journal (writes, deletes, undos, reloads): a view
+   * derived from the records stays valid while it is unchanged (DescribeInstances caches on it).
+   */
+  revision = 0;
 
   record(step: () => void): void {
     this.steps?.push(step);
@@ -30,6 +35,7 @@ export class UndoJournal {
       return durable(work);
     } catch (error) {
       for (const undo of steps.reverse()) undo();
+      this.revision++;
       throw error;
     } finally {
       this.steps = undefined;
@@ -102,6 +108,7 @@ export class Table<T> {
     const bucket = this.bucket(key);
     this.remember(bucket, id);
     bucket.set(id, value);
+    this.journal.revision++;
     return value;
   }
 
@@ -112,6 +119,7 @@ export class Table<T> {
     this.db?.delete(this.service, this.kind, key, id);
     this.remember(bucket, id);
     bucket.delete(id);
+    this.journal.revision++;
     return true;
   }
 
@@ -129,6 +137,7 @@ export class Table<T> {
   /** Forgets the in-memory copy so the next use reads from disk (after restore/reset). */
   invalidate(): void {
     this.scopes = undefined;
+    this.journal.revision++;
   }
 
   /** Ephemeral stores keep their rows only here: export them for snapshots. */
@@ -142,6 +151,7 @@ export class Table<T> {
 
   loadRows(rows: RecordRow[]): void {
     this.scopes = new Map();
+    this.journal.revision++;
     for (const row of rows) this.bucket(row.scope).set(row.id, JSON.parse(row.value) as T);
   }
 }
@@ -159,6 +169,11 @@ export class StateStore {
 
   constructor(db: RecordDatabase | undefined) {
     this.db = db;
+  }
+
+  /** Changes so far to any table of this store (see UndoJournal.revision). */
+  get revision(): number {
+    return this.journal.revision;
   }
 
   get persistent(): boolean {

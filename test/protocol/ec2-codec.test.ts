@@ -223,8 +223,9 @@ describe("ec2 codec: responses the SDK reads", () => {
     assert.match(String(response.headers["content-type"]), /^text\/xml/);
     // The gateway copies this header so the header id and the body's <requestId> agree.
     assert.equal(response.headers["x-amzn-requestid"], "req-9");
+    assert.ok(Buffer.isBuffer(response.body));
     assert.equal(
-      response.body,
+      String(response.body),
       '<?xml version="1.0" encoding="UTF-8"?>\n<CreateTagsResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/"><requestId>req-9</requestId><return>true</return></CreateTagsResponse>',
     );
   });

@@ -154,7 +154,7 @@ export function describeInstances(input: DescribeInstancesRequest, ctx: RequestC
   const now = Date.now();
   const records = selectRecords(ctx, input, now);
   checkDryRun(input);
-  const views = new InstanceViews(ctx);
+  const views = new InstanceViews(ctx, { reuse: true });
   const filtered = applyFilters(records, input.Filters, instanceFilters(views), (r) => r.Tags);
   const page = paginate(filtered, input.MaxResults, input.NextToken, { min: 5, max: 1000 });
   return { Reservations: reservationsOf(page.items, views), NextToken: page.nextToken };
