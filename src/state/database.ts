@@ -19,6 +19,8 @@ export class RecordDatabase {
   private readonly remove: StatementSync;
   private readonly selectKind: StatementSync;
   private transactionDepth = 0;
+  /** Whether the running transaction has written yet: BEGIN waits for the first write. */
+  private begun = false;
 
   constructor(dataDir: string) {
     mkdirSync(dataDir, { recursive: true });
@@ -30,7 +32,6 @@ export class RecordDatabase {
     this.db.exec(`CREATE TABLE IF NOT EXISTS records (
       service TEXT NOT NULL, kind TEXT NOT NULL, scope TEXT NOT NULL, id TEXT NOT NULL, value TEXT NOT NULL,
       PRIMARY KEY (service, kind, scope, id))`);
-    this.db.exec("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)");
     this.upsert = this.db.prepare(
       "INSERT INTO records (service, kind, scope, id, value) VALUES (?, ?, ?, ?, ?) ON CONFLICT (service, kind, scope, id) DO UPDATE SET value = excluded.value",
     );
@@ -38,11 +39,24 @@ export class RecordDatabase {
     this.selectKind = this.db.prepare("SELECT scope, id, value FROM records WHERE service = ? AND kind = ? ORDER BY rowid");
   }
 
+  /**
+   * Every request runs in a transaction, most of them read-only: BEGIN only once something is
+   * written, so a read costs no BEGIN/COMMIT round.
+   */
+  private beforeWrite(): void {
+    if (this.transactionDepth > 0 && !this.begun) {
+      this.db.exec("BEGIN");
+      this.begun = true;
+    }
+  }
+
   put(row: RecordRow): void {
+    this.beforeWrite();
     this.upsert.run(row.service, row.kind, row.scope, row.id, row.value);
   }
 
   delete(service: string, kind: string, scope: string, id: string): void {
+    this.beforeWrite();
     this.remove.run(service, kind, scope, id);
   }
 
@@ -55,33 +69,26 @@ export class RecordDatabase {
   }
 
   deleteAll(service?: string): void {
+    this.beforeWrite();
     if (service) this.db.prepare("DELETE FROM records WHERE service = ?").run(service);
     else this.db.exec("DELETE FROM records");
-  }
-
-  getMeta(key: string): string | undefined {
-    const row = this.db.prepare("SELECT value FROM meta WHERE key = ?").get(key) as { value: string } | undefined;
-    return row?.value;
-  }
-
-  setMeta(key: string, value: string): void {
-    this.db.prepare("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value").run(key, value);
   }
 
   /** Runs `work` atomically; nested calls join the outer transaction. */
   transaction<T>(work: () => T): T {
     if (this.transactionDepth > 0) return work();
     this.transactionDepth++;
-    this.db.exec("BEGIN");
+    this.begun = false;
     try {
       const result = work();
-      this.db.exec("COMMIT");
+      if (this.begun) this.db.exec("COMMIT");
       return result;
     } catch (error) {
-      this.db.exec("ROLLBACK");
+      if (this.begun) this.db.exec("ROLLBACK");
       throw error;
     } finally {
       this.transactionDepth--;
+      this.begun = false;
     }
   }
 
