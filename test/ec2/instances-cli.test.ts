@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { after, before, describe, it } from "node:test";
 import { cliEnv } from "../support/server.ts";
-import { FALLBACK_IMAGE_ID, linuxImage, sleep, startEc2 } from "./instances-support.ts";
+import { linuxImage, sleep, startEc2 } from "./instances-support.ts";
 
 interface CliResult {
   code: number;
@@ -34,7 +34,7 @@ interface CliInstance {
 
 describe("instances through the AWS CLI", () => {
   let started: Awaited<ReturnType<typeof startEc2>>;
-  let imageId = FALLBACK_IMAGE_ID;
+  let imageId = "";
   before(async () => {
     started = await startEc2();
     imageId = await linuxImage(started.ec2);

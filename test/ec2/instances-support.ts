@@ -2,9 +2,6 @@
 import { DescribeImagesCommand, EC2Client } from "@aws-sdk/client-ec2";
 import { clientConfig, startStratus, type RunningStratus, type StartOptions } from "../support/server.ts";
 
-/** Amazon Linux 2023 (x86_64) of the project's us-east-1 catalogue, used when DescribeImages is not there. */
-export const FALLBACK_IMAGE_ID = "ami-0006118602dfc1c09";
-
 export async function startEc2(options: StartOptions = {}): Promise<{ server: RunningStratus; ec2: EC2Client }> {
   const server = await startStratus({ ...options, env: { STRATUS_EC2_TRANSITION_MS: "300", STRATUS_EC2_STATUS_INIT_MS: "300", ...options.env } });
   return { server, ec2: new EC2Client(clientConfig(server.endpoint)) };
@@ -12,17 +9,12 @@ export async function startEc2(options: StartOptions = {}): Promise<{ server: Ru
 
 /** An x86_64 Amazon Linux 2023 image id of the region, found the way `aws_ami` lookups find it. */
 export async function linuxImage(ec2: EC2Client, arch: "x86_64" | "arm64" = "x86_64"): Promise<string> {
-  try {
-    const found = await ec2.send(
-      new DescribeImagesCommand({ Owners: ["amazon"], Filters: [{ Name: "name", Values: ["al2023-ami-2023.*-kernel-6.1-*"] }, { Name: "architecture", Values: [arch] }] }),
-    );
-    const id = found.Images?.[0]?.ImageId;
-    if (id) return id;
-  } catch {
-    // DescribeImages not implemented yet: use the catalogue's known id
-  }
-  if (arch !== "x86_64") throw new Error("no arm64 image");
-  return FALLBACK_IMAGE_ID;
+  const found = await ec2.send(
+    new DescribeImagesCommand({ Owners: ["amazon"], Filters: [{ Name: "name", Values: ["al2023-ami-2023.*-kernel-6.1-*"] }, { Name: "architecture", Values: [arch] }] }),
+  );
+  const id = found.Images?.[0]?.ImageId;
+  if (!id) throw new Error(`no Amazon Linux 2023 ${arch} image in the catalogue`);
+  return id;
 }
 
 /** The error a promise rejects with (fails when it resolves). */
