@@ -1,4 +1,5 @@
 /** IAM's Marker/MaxItems paging over a sorted list, with an opaque marker that survives inserts and deletes. */
+import { encodeToken, readToken } from "../page-tokens.ts";
 import { constraintViolation, invalidInput } from "./errors.ts";
 
 export interface Page<T> {
@@ -42,14 +43,13 @@ export function paginate<T>(sorted: T[], key: (item: T) => string, marker: strin
   return next === undefined ? { items, IsTruncated: false } : { items, IsTruncated: true, Marker: encodeMarker(key(next)) };
 }
 
-const encodeMarker = (key: string): string => Buffer.from(JSON.stringify({ from: key }), "utf8").toString("base64url");
+const encodeMarker = (key: string): string => encodeToken({ from: key });
+
+const isMarker = (value: unknown): value is { from: string } =>
+  typeof value === "object" && value !== null && "from" in value && typeof value.from === "string";
 
 function decodeMarker(marker: string): string {
-  try {
-    const parsed: unknown = JSON.parse(Buffer.from(marker, "base64url").toString("utf8"));
-    if (typeof parsed === "object" && parsed !== null && "from" in parsed && typeof parsed.from === "string") return parsed.from;
-  } catch {
-    // fall through: a marker Stratus did not write
-  }
-  throw invalidInput("Invalid Marker.");
+  const value = readToken(marker, isMarker);
+  if (!value) throw invalidInput("Invalid Marker.");
+  return value.from;
 }

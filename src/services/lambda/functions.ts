@@ -2,6 +2,7 @@
 import type { LambdaOperations } from "../../generated/lambda.ts";
 import { crypto } from "../../shared/builtins.ts";
 import type { HandlerTable, RequestContext } from "../service-types.ts";
+import { encodeToken, isOffset, readToken } from "../page-tokens.ts";
 import { codeLocation, storeCode } from "./code.ts";
 import { conflict, functionNotFound, invalidParameter, preconditionFailed, validation } from "./errors.ts";
 import { retireEnvironments } from "./invoke.ts";
@@ -106,10 +107,11 @@ export const functionHandlers: HandlerTable<Ops> = {
       .list(ctx)
       .sort((a, b) => a.latest.FunctionName.localeCompare(b.latest.FunctionName))
       .flatMap((f) => (all ? [f.latest, ...versionsOf(ctx.state, ctx, f.latest.FunctionName)] : [f.latest]));
-    const start = input.Marker ? Number(Buffer.from(input.Marker, "base64url").toString()) : 0;
-    if (!Number.isInteger(start) || start < 0) throw invalidParameter("Invalid marker.");
+    const marker = input.Marker ? readToken(input.Marker, isOffset) : { o: 0 };
+    if (!marker) throw invalidParameter("Invalid marker.");
+    const start = marker.o;
     const page = configs.slice(start, start + max);
-    const next = start + max < configs.length ? Buffer.from(String(start + max)).toString("base64url") : undefined;
+    const next = start + max < configs.length ? encodeToken({ o: start + max }) : undefined;
     return { Functions: page.map((c) => configurationView(c)), ...(next ? { NextMarker: next } : {}) };
   },
 

@@ -1,5 +1,6 @@
 /** Input checks shared by the Logs handlers: names, limits, group identifiers and opaque paging tokens. */
 import type { Scope } from "../../state/state-store.ts";
+import { encodeToken, readToken } from "../page-tokens.ts";
 import { constraint, invalidParameter, invalidToken } from "./errors.ts";
 
 const GROUP_NAME = /^[.\-_/#A-Za-z0-9]+$/;
@@ -55,17 +56,12 @@ export function identifierName(scope: Scope, identifier: string, member = "logGr
   return name;
 }
 
-/** Opaque tokens: base64url JSON, so clients cannot depend on their shape (as with AWS's). */
-export const encodeToken = (value: unknown): string => Buffer.from(JSON.stringify(value), "utf8").toString("base64url");
+export { encodeToken };
 
 export function decodeToken<T>(token: string, check: (value: unknown) => value is T): T {
-  try {
-    const parsed: unknown = JSON.parse(Buffer.from(token, "base64url").toString("utf8"));
-    if (check(parsed)) return parsed;
-  } catch {
-    // not a token Stratus wrote
-  }
-  throw invalidToken();
+  const value = readToken(token, check);
+  if (value === undefined) throw invalidToken();
+  return value;
 }
 
 export interface Page<T> {

@@ -1,21 +1,16 @@
 /** EC2 paging: MaxResults within the operation's bounds and an opaque NextToken. */
 import { AwsError } from "../../../shared/aws-error.ts";
+import { encodeToken, isOffset, readToken } from "../../page-tokens.ts";
 
 export interface Page<T> {
   items: T[];
   nextToken: string | undefined;
 }
 
-const encodeToken = (offset: number): string => Buffer.from(JSON.stringify({ o: offset })).toString("base64url");
-
-function decodeToken(token: string): number {
-  try {
-    const parsed = JSON.parse(Buffer.from(token, "base64url").toString("utf8")) as { o?: unknown };
-    if (typeof parsed.o === "number" && Number.isInteger(parsed.o) && parsed.o >= 0) return parsed.o;
-  } catch {
-    // fall through to the error EC2 gives for a token it did not issue
-  }
-  throw new AwsError("InvalidParameterValue", `The value supplied for the NextToken parameter is invalid: ${token}`);
+function decodeOffset(token: string): number {
+  const value = readToken(token, isOffset);
+  if (!value) throw new AwsError("InvalidParameterValue", `The value supplied for the NextToken parameter is invalid: ${token}`);
+  return value.o;
 }
 
 /**
@@ -28,11 +23,11 @@ export function paginate<T>(
   nextToken: string | undefined,
   bounds: { min: number; max: number } = { min: 5, max: 1000 },
 ): Page<T> {
-  const offset = nextToken ? decodeToken(nextToken) : 0;
+  const offset = nextToken ? decodeOffset(nextToken) : 0;
   if (maxResults === undefined) return { items: items.slice(offset), nextToken: undefined };
   if (maxResults < bounds.min || maxResults > bounds.max) {
     throw new AwsError("InvalidParameterValue", `Value ( ${maxResults} ) for parameter maxResults is invalid. Expecting a value between ${bounds.min} and ${bounds.max}.`);
   }
   const end = offset + maxResults;
-  return { items: items.slice(offset, end), nextToken: end < items.length ? encodeToken(end) : undefined };
+  return { items: items.slice(offset, end), nextToken: end < items.length ? encodeToken({ o: end }) : undefined };
 }
