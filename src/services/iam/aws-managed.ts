@@ -1,6 +1,5 @@
 /** The AWS managed policies (arn:aws:iam::aws:policy/…), read from data/ on first use and never at start-up. */
-import { readFileSync } from "node:fs";
-import { gunzipSync } from "node:zlib";
+import { readDataFile } from "../../shared/data-files.ts";
 
 /** One policy as `npm run data` writes it: the fields IAM returns for it, and its default version's document. */
 export interface AwsManagedPolicyData {
@@ -22,8 +21,6 @@ export interface AwsManagedPolicy extends AwsManagedPolicyData {
   Arn: string;
 }
 
-const DATA_FILE = new URL("../../../data/iam/aws-managed-policies.json.gz", import.meta.url);
-
 export const AWS_POLICY_ARN_PREFIX = "arn:aws:iam::aws:policy/";
 
 let byArn: Map<string, AwsManagedPolicy> | undefined;
@@ -31,7 +28,7 @@ let byArn: Map<string, AwsManagedPolicy> | undefined;
 /** All AWS managed policies by ARN, in name order (about 1,500; ~5 MB once parsed, so only when a managed-policy call needs them). */
 export function awsManagedPolicies(): Map<string, AwsManagedPolicy> {
   if (!byArn) {
-    const file = JSON.parse(gunzipSync(readFileSync(DATA_FILE)).toString("utf8")) as AwsManagedPolicyFile;
+    const file = readDataFile<AwsManagedPolicyFile>("iam/aws-managed-policies.json.gz");
     byArn = new Map();
     for (const policy of file.policies) {
       const arn = `arn:aws:iam::aws:policy${policy.Path}${policy.PolicyName}`;

@@ -1,11 +1,9 @@
 /** The EC2 facts under data/ec2/, each file read and parsed on first use only (never at start-up). */
-import { readFileSync } from "node:fs";
-import { gunzipSync } from "node:zlib";
 import type { Image, InstanceTypeInfo } from "@aws-sdk/client-ec2";
+import { readDataFile } from "../../../shared/data-files.ts";
 import type { ImagesFile, OfferingsFile, RegionData, ZoneData, ZonesFile } from "./data-types.ts";
 
-const dataFile = (name: string): URL => new URL(`../../../../data/ec2/${name}`, import.meta.url);
-const load = <T>(name: string): T => JSON.parse(gunzipSync(readFileSync(dataFile(name))).toString("utf8")) as T;
+const load = <T>(name: string): T => readDataFile<T>(`ec2/${name}`);
 
 let types: Map<string, InstanceTypeInfo> | undefined;
 
