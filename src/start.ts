@@ -3,6 +3,7 @@ import { RecordDatabase } from "./state/database.ts";
 import { StateStore } from "./state/state-store.ts";
 import { createApp } from "./gateway/app.ts";
 import { createStratusServer } from "./gateway/server.ts";
+import { runShutdownHooks } from "./shared/shutdown.ts";
 import type { StratusConfig } from "./config.ts";
 
 function fail(message: string): never {
@@ -41,12 +42,15 @@ export async function startStratus(config: StratusConfig, version: string): Prom
     if (stopping) return;
     stopping = true;
     process.stdout.write(`Stratus stopping (${signal})\n`);
-    server.close(() => {
-      state.close();
-      process.exit(0);
+    // Containers and other runners stop first (they may still report into state), then the server and the database.
+    setTimeout(() => process.exit(0), 15_000).unref();
+    void runShutdownHooks(10_000).then(() => {
+      server.close(() => {
+        state.close();
+        process.exit(0);
+      });
+      server.closeAllConnections();
     });
-    server.closeAllConnections();
-    setTimeout(() => process.exit(0), 3000).unref();
   };
   process.on("SIGINT", () => stop("SIGINT"));
   process.on("SIGTERM", () => stop("SIGTERM"));

@@ -109,10 +109,32 @@ async function route(app: App, req: IncomingMessage, res: ServerResponse): Promi
   }
 }
 
+/** The OCI distribution API (ECR's registry): streamed bodies (image layers), so it bypasses the body reader. */
+const isRegistryPath = (url: string | undefined): boolean => url !== undefined && (url === "/v2" || url.startsWith("/v2/") || url.startsWith("/v2?"));
+
+async function routeRegistry(app: App, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  try {
+    const { handleRegistryRequest } = await import("../registry/http.ts");
+    await handleRegistryRequest(app, req, res);
+  } catch (error) {
+    log.error("registry request failed", error);
+    if (!res.headersSent) {
+      res.writeHead(500, { "content-type": "application/json" });
+      res.end(JSON.stringify({ errors: [{ code: "UNKNOWN", message: "internal error", detail: null }] }));
+    } else res.destroy();
+  }
+}
+
+/** Handles every request of one listener; also used by listeners other than the main port (the containers' side). */
+export function requestListener(app: App): (req: IncomingMessage, res: ServerResponse) => void {
+  return (req, res) => {
+    if (isRegistryPath(req.url)) void routeRegistry(app, req, res);
+    else void route(app, req, res);
+  };
+}
+
 export function createStratusServer(app: App): Server {
-  const server = http.createServer({ keepAlive: true, keepAliveTimeout: 65_000 }, (req, res) => {
-    void route(app, req, res);
-  });
+  const server = http.createServer({ keepAlive: true, keepAliveTimeout: 65_000 }, requestListener(app));
   server.on("clientError", (_error, socket) => {
     if (socket.writable) socket.end("HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
   });

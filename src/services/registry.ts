@@ -9,6 +9,8 @@ const LOADERS: Record<string, Loader> = {
   ec2: async () => (await import("./ec2/index.ts")).ec2Service,
   lambda: async () => (await import("./lambda/index.ts")).lambdaService,
   "cloudwatch-logs": async () => (await import("./logs/index.ts")).logsService,
+  ecr: async () => (await import("./ecr/index.ts")).ecrService,
+  ecs: async () => (await import("./ecs/index.ts")).ecsService,
 };
 
 const loaded = new Map<string, ServiceDefinition>();
