@@ -1,6 +1,6 @@
 /** Private IPs from a subnet's range without collisions, auto-assigned public IPs, and EC2's DNS names. */
 import type { Subnet } from "@aws-sdk/client-ec2";
-import { crypto } from "../../../shared/builtins.ts";
+import { pooledRandomInt } from "../../../shared/random-pool.ts";
 import { ec2Error, invalidParameterValue } from "../shared/errors.ts";
 import { formatIp, ipInCidr, isReservedInSubnet, parseCidr, parseIp } from "./cidr.ts";
 import type { Net } from "./state.ts";
@@ -75,7 +75,7 @@ const PUBLIC_POOL_SIZE = 2 ** 17;
 
 export function allocatePublicIp(n: Net, owner: string): string {
   for (let attempt = 0; attempt < 1000; attempt++) {
-    const offset = crypto.randomInt(1, PUBLIC_POOL_SIZE - 1);
+    const offset = pooledRandomInt(1, PUBLIC_POOL_SIZE - 1);
     if ((offset & 255) === 0 || (offset & 255) === 255) continue;
     const ip = formatIp(PUBLIC_POOL_BASE + offset);
     if (!n.publicIps.has(ip)) {
@@ -99,7 +99,7 @@ const EIP_POOLS = [(198 << 24 >>> 0) + (51 << 16) + (100 << 8), (203 << 24 >>> 0
 export function allocateElasticIp(n: Net, owner: string): string {
   const candidates: string[] = [];
   for (const base of EIP_POOLS) for (let host = 1; host < 255; host++) candidates.push(formatIp(base + host));
-  const start = crypto.randomInt(0, candidates.length);
+  const start = pooledRandomInt(0, candidates.length);
   for (let i = 0; i < candidates.length; i++) {
     const ip = candidates[(start + i) % candidates.length] as string;
     if (!n.publicIps.has(ip)) {

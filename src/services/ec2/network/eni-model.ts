@@ -1,6 +1,6 @@
 /** Network interfaces: creation with address allocation, attachment bookkeeping, deletion, and the instance's view of them. */
 import type { GroupIdentifier, InstanceNetworkInterface, NetworkInterface, Subnet, Tag } from "@aws-sdk/client-ec2";
-import { crypto } from "../../../shared/builtins.ts";
+import { pooledRandomBytes } from "../../../shared/random-pool.ts";
 import type { RequestContext } from "../../service-types.ts";
 import { ec2Error, notFound } from "../shared/errors.ts";
 import { newEc2Id } from "../shared/ids.ts";
@@ -42,7 +42,7 @@ export function resolveGroupIds(n: Net, vpcId: string, groupIds: readonly string
   });
 }
 
-const macAddress = (): string => ["0e", ...[...crypto.randomBytes(5)].map((b) => b.toString(16).padStart(2, "0"))].join(":");
+const macAddress = (): string => ["0e", ...[...pooledRandomBytes(5)].map((b) => b.toString(16).padStart(2, "0"))].join(":");
 
 export interface NewEni {
   subnet: Subnet;

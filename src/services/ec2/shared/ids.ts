@@ -1,8 +1,8 @@
 /** EC2 resource ids as AWS mints them: a type prefix and 17 lower-case hex digits (i-0123456789abcdef0). */
-import { crypto } from "../../../shared/builtins.ts";
+import { pooledRandomHex } from "../../../shared/random-pool.ts";
 
 export function newEc2Id(prefix: string): string {
-  return `${prefix}-${crypto.randomBytes(9).toString("hex").slice(0, 17)}`;
+  return `${prefix}-${pooledRandomHex(17)}`;
 }
 
 /** `InvalidInstanceID.Malformed` & co: ids must be the prefix and 8 or 17 hex digits. */
