@@ -1,6 +1,7 @@
-/** The process runner: warm environments per function version, concurrency limits, timeouts, Lambda's log lines, async retries. */
+/** The Lambda runner: warm environments (processes, or containers for image functions) per function version, concurrency limits, timeouts, Lambda's log lines, async retries. */
 import { codeDirectory, optDirectory, removeScratch } from "./code-cache.ts";
 import { Environment, type Ending, type Outcome } from "./environment.ts";
+import { ImageEnvironment } from "./image-environment.ts";
 import { RESPONSE_LIMIT } from "./runtime-api.ts";
 import { runtimeLaunch } from "./runtimes.ts";
 import { capabilities, removeCgroup, removeSpareCgroups } from "./sandbox.ts";
@@ -137,14 +138,25 @@ export class LambdaEngine {
       warm.state = "busy";
       return warm;
     }
-    const load = (digest: string): Buffer => {
-      const bytes = this.loadCode(digest);
-      if (!bytes) throw new Error(`code ${digest} of ${spec.functionName} is missing from the blob store`);
-      return bytes;
-    };
-    const codeDir = spec.hotReloadDir ?? codeDirectory(spec.codeDigest ?? "", load);
-    const launch = runtimeLaunch(spec, codeDir, optDirectory(spec.layerDigests, load));
-    const env = new Environment(spec, launch.marksEnd);
+    // Image functions run in a container; zip functions in a sandboxed process. The rest is the same.
+    let env: Environment;
+    let start: () => Promise<void>;
+    if (spec.image) {
+      const image = new ImageEnvironment(spec);
+      env = image;
+      start = () => image.launch();
+    } else {
+      const load = (digest: string): Buffer => {
+        const bytes = this.loadCode(digest);
+        if (!bytes) throw new Error(`code ${digest} of ${spec.functionName} is missing from the blob store`);
+        return bytes;
+      };
+      const codeDir = spec.hotReloadDir ?? codeDirectory(spec.codeDigest ?? "", load);
+      const launch = runtimeLaunch(spec, codeDir, optDirectory(spec.layerDigests, load));
+      const processEnv = new Environment(spec, launch.marksEnd);
+      env = processEnv;
+      start = () => processEnv.start(launch);
+    }
     env.onDead = (dead) => {
       const list = this.pools.get(key);
       const at = list?.indexOf(dead) ?? -1;
@@ -153,7 +165,7 @@ export class LambdaEngine {
     };
     pool.push(env);
     try {
-      await env.start(launch);
+      await start();
     } catch (error) {
       env.kill();
       throw error;

@@ -1,5 +1,5 @@
 /** One execution environment: a sandboxed runtime process, its Runtime API, its log stream, one invocation at a time. */
-import { spawn, type ChildProcess } from "node:child_process";
+import { spawn } from "node:child_process";
 import type { Server, ServerResponse } from "node:http";
 import { crypto } from "../../shared/builtins.ts";
 import { serveRuntimeApi, type RuntimeApiHandler } from "./runtime-api.ts";
@@ -36,6 +36,14 @@ export interface RuntimeLaunch {
   environment: (taskRoot: string, runtimeRoot: string, optRoot: string | undefined) => Record<string, string>;
 }
 
+/** What the environment needs of its runtime once started: the process runner's child process, or a container (image functions). */
+export interface RuntimeChild {
+  readonly pid?: number | undefined;
+  readonly exitCode: number | null;
+  readonly signalCode: NodeJS.Signals | null;
+  kill(signal: NodeJS.Signals): boolean;
+}
+
 /** Our runtime clients print this line (and the request id) after an invocation's output. */
 const END_MARK = "\u0000stratus:end:";
 const MAX_LINE = 256 * 1024;
@@ -58,8 +66,8 @@ export class Environment implements RuntimeApiHandler {
   readonly logStream: string;
   state: "starting" | "idle" | "busy" | "dead" = "starting";
   lastUsed = Date.now();
-  private child: ChildProcess | undefined;
-  private server: Server | undefined;
+  protected child: RuntimeChild | undefined;
+  protected server: Server | undefined;
   private cgroupDir: string | undefined;
   private waitingNext: ServerResponse | undefined;
   private current: Current | undefined;
@@ -75,7 +83,8 @@ export class Environment implements RuntimeApiHandler {
   private initFailure: Ending | undefined;
   private exited: Promise<void>;
   private resolveExited!: () => void;
-  private readonly marksEnd: boolean;
+  private marksEnd: boolean;
+  private sawMark = false;
   onDead: (env: Environment) => void = () => {};
 
   constructor(spec: FunctionSpec, marksEnd: boolean, now = new Date()) {
@@ -124,8 +133,9 @@ export class Environment implements RuntimeApiHandler {
     });
   }
 
-  private onLine(line: string, withMarks: boolean): void {
+  protected onLine(line: string, withMarks: boolean): void {
     if (withMarks && line.startsWith(END_MARK)) {
+      this.sawMark = true;
       this.endMarks.add(line.slice(END_MARK.length));
       this.markWaiter?.();
       return;
@@ -135,7 +145,7 @@ export class Environment implements RuntimeApiHandler {
     else this.droppedLines++;
   }
 
-  private onExit(code: number | null, signal: NodeJS.Signals | null): void {
+  protected onExit(code: number | null, signal: NodeJS.Signals | null): void {
     const wasReady = this.state !== "starting";
     this.state = "dead";
     if (!wasReady) this.initFailure ??= { kind: "exit", code, signal };
@@ -315,7 +325,11 @@ export class Environment implements RuntimeApiHandler {
     }
     if (this.endMarks.delete(requestId)) return;
     await new Promise<void>((resolveMark) => {
-      const timer = setTimeout(done, 200);
+      const timer = setTimeout(() => {
+        // A runtime that has never printed our mark (a container image's own runtime client) is not waited for again.
+        if (!self.sawMark) self.marksEnd = false;
+        done();
+      }, 200);
       const self = this;
       function done(): void {
         clearTimeout(timer);

@@ -12,7 +12,7 @@ export const RUNTIMES_DIR = fileURLToPath(new URL("../../../runtimes", import.me
 export class RuntimeUnavailable extends Error {}
 
 /** The environment Lambda gives a function: a clean one (nothing of Stratus's own environment leaks in, e.g. NODE_EXTRA_CA_CERTS). */
-function baseEnvironment(spec: FunctionSpec, credentials: FunctionCredentials, taskRoot: string, runtimeRoot: string): Record<string, string> {
+export function baseEnvironment(spec: FunctionSpec, credentials: FunctionCredentials, taskRoot: string, runtimeRoot: string): Record<string, string> {
   return {
     ...spec.environment,
     PATH: [dirname(process.execPath), "/usr/local/bin", "/usr/bin", "/bin", "/opt/bin"].join(":"),

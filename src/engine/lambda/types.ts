@@ -6,6 +6,18 @@ export interface FunctionCredentials {
   sessionToken: string;
 }
 
+/** A container image function (PackageType Image): what Docker runs and how. */
+export interface ImageSpec {
+  /** The reference Docker runs: a local image (id or tag), or a reference in Stratus's registry (pulled when absent). */
+  reference: string;
+  /** Credentials for pulling `reference` from Stratus's registry; undefined for a local image. */
+  auth: (() => { serveraddress: string; username: string; password: string }) | undefined;
+  /** ImageConfig overrides of the image's ENTRYPOINT, CMD and WORKDIR. */
+  entryPoint: string[] | undefined;
+  command: string[] | undefined;
+  workingDirectory: string | undefined;
+}
+
 export interface FunctionSpec {
   account: string;
   region: string;
@@ -24,6 +36,8 @@ export interface FunctionSpec {
   hotReloadDir: string | undefined;
   /** Blob digests of the attached layers, in order: merged into the environment's /opt. */
   layerDigests: string[];
+  /** Set for container image functions: they run in Docker instead of the process runner. */
+  image?: ImageSpec | undefined;
   /** Stratus's URL: AWS_ENDPOINT_URL inside the function. */
   endpoint: string;
   /** Called once per new execution environment: the role's temporary credentials. */

@@ -3,10 +3,10 @@ import type { LambdaOperations } from "../../generated/lambda.ts";
 import { crypto } from "../../shared/builtins.ts";
 import type { HandlerTable, RequestContext } from "../service-types.ts";
 import { encodeToken, isOffset, readToken } from "../page-tokens.ts";
-import { codeLocation, storeCode } from "./code.ts";
+import { codeLocation, imageConfigOf, resolveImageCode, storeCode } from "./code.ts";
 import { conflict, functionNotFound, invalidParameter, preconditionFailed, validation } from "./errors.ts";
 import { retireEnvironments } from "./invoke.ts";
-import { aliases, aliasesOf, functionArn, functions, lambdaTimestamp, policies, qualifiedKey, versions, versionsOf, type FunctionConfigRecord, type FunctionRecord } from "./state.ts";
+import { aliases, aliasesOf, functionArn, functions, lambdaTimestamp, policies, qualifiedKey, versions, versionsOf, type FunctionConfigRecord, type FunctionRecord, type ImageRecord } from "./state.ts";
 import { checkDescription, checkEnvironment, checkHandler, checkMemory, checkRole, checkRuntime, checkTimeout, parseFunctionRef, resolveQualifier } from "./validate.ts";
 import { checkNotUpdating, configurationView, requireFunction, resolveFunction, TRANSITION_MS } from "./view.ts";
 import { deleteEventConfigs } from "./event-config.ts";
@@ -26,16 +26,47 @@ function checkRevision(expected: string | undefined, actual: string): void {
   if (expected !== undefined && expected !== actual) throw preconditionFailed();
 }
 
+const IMAGE_ONLY = "Please don't provide Handler or Runtime or Layer when the intended function PackageType is Image.";
+const ZIP_NO_IMAGE_CONFIG = "Please don't provide ImageConfig when the intended function PackageType is Zip.";
+
+/** UpdateFunctionCode of an image function: a new ImageUri, resolved to its digest now (as Lambda does); ImageConfig kept. */
+async function updateImageCode(ctx: RequestContext, record: FunctionRecord, input: Ops["UpdateFunctionCode"]["input"]) {
+  if (input.ZipFile !== undefined || input.S3Bucket !== undefined || input.S3Key !== undefined || input.ImageUri === undefined) {
+    throw invalidParameter("Please provide ImageUri when updating a function with packageType Image.");
+  }
+  const old = record.latest.image;
+  const resolved = await resolveImageCode(ctx, input.ImageUri, { EntryPoint: old?.EntryPoint, Command: old?.Command, WorkingDirectory: old?.WorkingDirectory });
+  // The lookup waited: the function may have changed or gone meanwhile.
+  const current = requireFunction(ctx, record.latest.FunctionName);
+  if (current.latest.RevisionId !== record.latest.RevisionId) checkNotUpdating(current.latest);
+  checkRevision(input.RevisionId, current.latest.RevisionId);
+  const latest: FunctionConfigRecord = {
+    ...current.latest,
+    CodeSha256: resolved.CodeSha256,
+    CodeSize: 0,
+    image: resolved.image,
+    ...(input.Architectures ? { Architectures: input.Architectures } : {}),
+  };
+  if (input.DryRun) return configurationView(latest) as Ops["UpdateFunctionCode"]["output"];
+  return saveUpdate(ctx, current, latest, input.Publish === true) as Ops["UpdateFunctionCode"]["output"];
+}
+
 const DEFAULT_TIMEOUT = 3;
 const DEFAULT_MEMORY = 128;
 
 export const functionHandlers: HandlerTable<Ops> = {
-  CreateFunction(input, ctx) {
+  async CreateFunction(input, ctx) {
     const name = unqualifiedName(input.FunctionName ?? "", ctx);
-    if (input.PackageType === "Image") throw invalidParameter("Stratus does not run container image functions yet: use PackageType Zip.");
-    if (input.Runtime === undefined) throw invalidParameter("Runtime is required when PackageType is Zip.");
-    checkRuntime(input.Runtime);
-    checkHandler(input.Handler, input.Runtime);
+    const isImage = input.PackageType === "Image";
+    if (isImage) {
+      // The image brings its runtime, handler (CMD) and files.
+      if (input.Runtime !== undefined || input.Handler !== undefined || input.Layers?.length) throw invalidParameter(IMAGE_ONLY);
+    } else {
+      if (input.Runtime === undefined) throw invalidParameter("Runtime is required when PackageType is Zip.");
+      checkRuntime(input.Runtime);
+      checkHandler(input.Handler, input.Runtime);
+      if (input.ImageConfig !== undefined) throw invalidParameter(ZIP_NO_IMAGE_CONFIG);
+    }
     checkRole(input.Role ?? "", ctx);
     const memory = input.MemorySize ?? DEFAULT_MEMORY;
     const timeout = input.Timeout ?? DEFAULT_TIMEOUT;
@@ -45,7 +76,17 @@ export const functionHandlers: HandlerTable<Ops> = {
     if (input.Environment?.Variables) checkEnvironment(input.Environment.Variables);
     const layers = checkLayers(ctx, input.Layers);
     if (functions(ctx.state).has(ctx, name)) throw conflict(`Function already exist: ${name}`);
-    const code = storeCode(ctx.state, input.Code ?? {}, "CreateFunction");
+    let code: { codeDigest: string; CodeSha256: string; CodeSize: number; hotReloadDir?: string; image?: ImageRecord };
+    if (isImage) {
+      if (input.Code?.ZipFile !== undefined || input.Code?.S3Bucket !== undefined || input.Code?.S3Key !== undefined) throw invalidParameter("Please provide ImageUri when updating a function with packageType Image.");
+      if (input.Code?.ImageUri === undefined) throw invalidParameter("Please provide a source for function code.");
+      const resolved = await resolveImageCode(ctx, input.Code.ImageUri, input.ImageConfig);
+      // Resolving the image waited: another call may have made the function meanwhile.
+      if (functions(ctx.state).has(ctx, name)) throw conflict(`Function already exist: ${name}`);
+      code = { codeDigest: "", CodeSha256: resolved.CodeSha256, CodeSize: 0, image: resolved.image };
+    } else {
+      code = storeCode(ctx.state, input.Code ?? {}, "CreateFunction");
+    }
     const now = Date.now();
     const latest: FunctionConfigRecord = {
       FunctionName: name,
@@ -67,6 +108,7 @@ export const functionHandlers: HandlerTable<Ops> = {
       ...(layers.length ? { Layers: layers } : {}),
       codeDigest: code.codeDigest,
       ...(code.hotReloadDir ? { hotReloadDir: code.hotReloadDir } : {}),
+      ...(code.image ? { image: code.image } : {}),
       activeAt: now + TRANSITION_MS,
       updateDoneAt: now + TRANSITION_MS,
       updating: "create",
@@ -86,9 +128,11 @@ export const functionHandlers: HandlerTable<Ops> = {
     const { record, config } = resolveFunction(ctx, ref.name, resolveQualifier(ref, input.Qualifier));
     return {
       Configuration: configurationView(config, Date.now(), layerSizes(ctx)),
-      Code: config.hotReloadDir
-        ? { RepositoryType: "S3", Location: config.hotReloadDir }
-        : { RepositoryType: "S3", Location: codeLocation(ctx.endpoint, config.codeDigest) },
+      Code: config.image
+        ? { RepositoryType: "ECR", ImageUri: config.image.ImageUri, ResolvedImageUri: config.image.ResolvedImageUri }
+        : config.hotReloadDir
+          ? { RepositoryType: "S3", Location: config.hotReloadDir }
+          : { RepositoryType: "S3", Location: codeLocation(ctx.endpoint, config.codeDigest) },
       ...(Object.keys(record.tags).length ? { Tags: record.tags } : {}),
       ...(record.reservedConcurrency !== undefined ? { Concurrency: { ReservedConcurrentExecutions: record.reservedConcurrency } } : {}),
     };
@@ -115,11 +159,13 @@ export const functionHandlers: HandlerTable<Ops> = {
     return { Functions: page.map((c) => configurationView(c)), ...(next ? { NextMarker: next } : {}) };
   },
 
-  UpdateFunctionCode(input, ctx) {
+  async UpdateFunctionCode(input, ctx) {
     const name = unqualifiedName(input.FunctionName ?? "", ctx);
-    const record = requireFunction(ctx, name);
-    checkRevision(input.RevisionId, record.latest.RevisionId);
-    checkNotUpdating(record.latest);
+    const found = requireFunction(ctx, name);
+    checkRevision(input.RevisionId, found.latest.RevisionId);
+    checkNotUpdating(found.latest);
+    if (found.latest.image) return updateImageCode(ctx, found, input);
+    const record = found;
     const code = storeCode(ctx.state, input, "UpdateFunctionCode");
     if (input.DryRun) return configurationView({ ...record.latest, CodeSha256: code.CodeSha256, CodeSize: code.CodeSize }) as Ops["UpdateFunctionCode"]["output"];
     const { hotReloadDir: _old, ...rest } = record.latest;
@@ -139,6 +185,8 @@ export const functionHandlers: HandlerTable<Ops> = {
     const record = requireFunction(ctx, name);
     checkRevision(input.RevisionId, record.latest.RevisionId);
     checkNotUpdating(record.latest);
+    if (record.latest.image && (input.Runtime !== undefined || input.Handler !== undefined || input.Layers?.length)) throw invalidParameter(IMAGE_ONLY);
+    if (!record.latest.image && input.ImageConfig !== undefined) throw invalidParameter(ZIP_NO_IMAGE_CONFIG);
     if (input.Runtime !== undefined) checkRuntime(input.Runtime);
     if (input.Handler !== undefined) checkHandler(input.Handler, input.Runtime);
     if (input.Role !== undefined) checkRole(input.Role, ctx);
@@ -150,8 +198,11 @@ export const functionHandlers: HandlerTable<Ops> = {
     const { Environment: oldEnvironment, Layers: oldLayers, ...rest } = record.latest;
     const environment = input.Environment ? input.Environment.Variables : oldEnvironment;
     const nextLayers = layers ?? oldLayers;
+    // ImageConfig replaces the previous one as a whole (an empty object clears it).
+    const image = rest.image && input.ImageConfig !== undefined ? { ImageUri: rest.image.ImageUri, ResolvedImageUri: rest.image.ResolvedImageUri, reference: rest.image.reference, fromRegistry: rest.image.fromRegistry, ...imageConfigOf(input.ImageConfig) } : rest.image;
     const latest: FunctionConfigRecord = {
       ...rest,
+      ...(image ? { image } : {}),
       ...(input.Runtime !== undefined ? { Runtime: input.Runtime } : {}),
       ...(input.Handler !== undefined ? { Handler: input.Handler } : {}),
       ...(input.Role !== undefined ? { Role: input.Role } : {}),

@@ -1,12 +1,14 @@
-/** Invoke: resolves the qualifier (weighted aliases), checks state and limits, and hands the call to the process runner. */
+/** Invoke: resolves the qualifier (weighted aliases), checks state and limits, and hands the call to the runner (processes; Docker for images). */
 import type { LambdaOperations } from "../../generated/lambda.ts";
 import { AwsError } from "../../shared/aws-error.ts";
 import { LambdaEngine } from "../../engine/lambda/engine.ts";
+import { ImageUnavailable } from "../../engine/lambda/image-environment.ts";
 import { RuntimeUnavailable } from "../../engine/lambda/runtimes.ts";
 import { ThrottledError, type FunctionCredentials, type FunctionSpec, type LogEvent, type LogSink } from "../../engine/lambda/types.ts";
 import { log } from "../../shared/log.ts";
 import type { StateStore } from "../../state/state-store.ts";
 import { findRoleByArn } from "../iam/api.ts";
+import { localImageReference, registryAuthFor } from "../ecr/api.ts";
 import { appendLogEvents } from "../logs/api.ts";
 import type { HandlerTable, RequestContext } from "../service-types.ts";
 import { issueTemporaryCredentials } from "../sts/credentials.ts";
@@ -93,6 +95,7 @@ function specFor(ctx: RequestContext, record: FunctionRecord, config: FunctionCo
     codeDigest: config.codeDigest || undefined,
     hotReloadDir: config.hotReloadDir,
     layerDigests: layerDigests(ctx, config.Layers),
+    image: imageSpec(ctx, config),
     endpoint: ctx.endpoint,
     credentials: () => {
       // One session per function and role while it has over an hour left: cold starts do not pile up issued keys.
@@ -115,6 +118,21 @@ function specFor(ctx: RequestContext, record: FunctionRecord, config: FunctionCo
     },
     reserved: record.reservedConcurrency,
     unreservedLimit: limit - reservedTotal,
+  };
+}
+
+/** What Docker runs for an image function: a registry image by digest (pulled with the caller's registry credentials) or a local image. */
+function imageSpec(ctx: RequestContext, config: FunctionConfigRecord): FunctionSpec["image"] {
+  const image = config.image;
+  if (!image) return undefined;
+  const { state, account, region, endpoint } = ctx;
+  return {
+    // Stored as resolved: the port of Stratus's registry is today's, not the one at creation.
+    reference: image.fromRegistry ? localImageReference(image.reference, endpoint) : image.reference,
+    auth: image.fromRegistry ? () => registryAuthFor(state, account, region, endpoint) : undefined,
+    entryPoint: image.EntryPoint,
+    command: image.Command,
+    workingDirectory: image.WorkingDirectory,
   };
 }
 
@@ -154,7 +172,7 @@ export async function invokeFunction(ctx: RequestContext, name: string, qualifie
     throw conflict(`The operation cannot be performed at this time. The function is currently in the following state: Pending`);
   }
   if (type === "DryRun") return { statusCode: 204, executedVersion: config.Version };
-  if (!RUNNABLE_RUNTIMES.has(config.Runtime ?? "")) {
+  if (!config.image && !RUNNABLE_RUNTIMES.has(config.Runtime ?? "")) {
     throw new AwsError("InvalidRuntimeException", `Stratus cannot run ${config.Runtime ?? "this"} functions yet.`, { status: 502, fields: { Type: "User" } });
   }
   const spec = specFor(ctx, resolved.record, config);
@@ -177,6 +195,8 @@ export async function invokeFunction(ctx: RequestContext, name: string, qualifie
   } catch (error) {
     if (error instanceof ThrottledError) throw tooManyRequests(error.reason, "Rate Exceeded.");
     if (error instanceof RuntimeUnavailable) throw new AwsError("InvalidRuntimeException", error.message, { status: 502, fields: { Type: "User" } });
+    // The image cannot be run (no Docker engine, image gone): Lambda's own failure, never a made-up success.
+    if (error instanceof ImageUnavailable) throw new AwsError("ServiceException", error.message, { status: 500, fields: { Type: "Service" } });
     throw error;
   }
 }

@@ -23,6 +23,8 @@ export interface FunctionConfigRecord {
   Layers?: string[];
   /** Hex SHA-256: the zip's key in the blob store. */
   codeDigest: string;
+  /** PackageType Image: the image and its ImageConfig (absent for zip functions). */
+  image?: ImageRecord;
   /** Hot reload: code is read live from this local directory instead of the zip. */
   hotReloadDir?: string;
   /** Epoch ms when the function leaves Pending, and when its last update finishes. */
@@ -30,6 +32,20 @@ export interface FunctionConfigRecord {
   updateDoneAt: number;
   /** What the last update was, for LastUpdateStatusReason while it runs. */
   updating: "create" | "update";
+}
+
+/** A container image function's code: the ImageUri as given, what it resolved to, and ImageConfig. */
+export interface ImageRecord {
+  ImageUri: string;
+  /** <repository>@sha256:<digest>: GetFunction's ResolvedImageUri. */
+  ResolvedImageUri: string;
+  /** What Docker runs: the digest reference in Stratus's registry, or a local image's id. */
+  reference: string;
+  /** Whether `reference` is pulled from Stratus's registry (with the account's credentials). */
+  fromRegistry: boolean;
+  EntryPoint?: string[];
+  Command?: string[];
+  WorkingDirectory?: string;
 }
 
 export interface FunctionRecord {

@@ -38,11 +38,27 @@ export function configurationView(config: FunctionConfigRecord, now = Date.now()
     ...(creating && explained ? { StateReason: reason, StateReasonCode: reasonCode } : {}),
     LastUpdateStatus: updating ? "InProgress" : "Successful",
     ...(updating && explained ? { LastUpdateStatusReason: reason, LastUpdateStatusReasonCode: reasonCode as FunctionConfiguration["LastUpdateStatusReasonCode"] } : {}),
-    PackageType: "Zip",
+    PackageType: config.image ? "Image" : "Zip",
+    ...(imageConfigResponse(config)),
     Architectures: config.Architectures as FunctionConfiguration["Architectures"],
     EphemeralStorage: { Size: config.EphemeralStorageSize },
     SnapStart: { ApplyOn: "None", OptimizationStatus: "Off" },
     LoggingConfig: { LogFormat: "Text", LogGroup: `/aws/lambda/${config.FunctionName}` },
+  };
+}
+
+/** ImageConfigResponse: the ImageConfig members set on an image function (absent when none are). */
+function imageConfigResponse(config: FunctionConfigRecord): Pick<FunctionConfiguration, "ImageConfigResponse"> {
+  const image = config.image;
+  if (!image || (image.EntryPoint === undefined && image.Command === undefined && image.WorkingDirectory === undefined)) return {};
+  return {
+    ImageConfigResponse: {
+      ImageConfig: {
+        ...(image.EntryPoint ? { EntryPoint: image.EntryPoint } : {}),
+        ...(image.Command ? { Command: image.Command } : {}),
+        ...(image.WorkingDirectory !== undefined ? { WorkingDirectory: image.WorkingDirectory } : {}),
+      },
+    },
   };
 }
 

@@ -1,0 +1,179 @@
+/** An execution environment in a Docker container (PackageType Image): the process runner's Runtime API and invocation logic, launched by Docker. */
+import { constants } from "node:os";
+import { onShutdown } from "../../shared/shutdown.ts";
+import { createDockerClient, DockerError, type ContainerCreateOptions, type DockerClient, type HostConfig } from "../docker/client.ts";
+import { Environment, type RuntimeChild } from "./environment.ts";
+import { serveRuntimeApi } from "./runtime-api.ts";
+import { baseEnvironment } from "./runtimes.ts";
+import type { FunctionSpec, ImageSpec } from "./types.ts";
+
+/** The image cannot be run: no Docker engine, or the image is neither present nor pullable. The service answers it as an AWS error. */
+export class ImageUnavailable extends Error {}
+
+const LABEL_KIND = "stratus.kind";
+const KIND = "lambda";
+
+let docker: DockerClient | undefined;
+let hooked = false;
+
+function client(): DockerClient {
+  docker ??= createDockerClient();
+  if (!hooked) {
+    hooked = true;
+    // Stratus stopping: every function container of this process goes (kill -9 leaves them to the next start's sweep).
+    onShutdown(() => removeContainers([`stratus.pid=${process.pid}`]));
+    void removeStaleContainers();
+  }
+  return docker;
+}
+
+async function removeContainers(labels: string[]): Promise<void> {
+  const engine = docker;
+  if (!engine) return;
+  const found = await engine.containerList([`${LABEL_KIND}=${KIND}`, ...labels]);
+  await Promise.all(found.map((container) => engine.containerRemove(container.Id, { force: true }).catch(() => {})));
+}
+
+/** Containers left by a Stratus that died (its pid is gone): removed on the first image launch of the next one. */
+async function removeStaleContainers(): Promise<void> {
+  try {
+    const found = (await docker?.containerList([`${LABEL_KIND}=${KIND}`])) ?? [];
+    for (const container of found) {
+      const pid = Number(container.Labels["stratus.pid"]);
+      if (pid === process.pid || (pid > 0 && processAlive(pid))) continue;
+      await docker?.containerRemove(container.Id, { force: true }).catch(() => {});
+    }
+  } catch {
+    // no engine: nothing to sweep
+  }
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/** Docker reports a container killed by signal N as exit status 128+N: give it back as the signal, as the process runner sees it. */
+function exitOf(status: number): { code: number | null; signal: NodeJS.Signals | null } {
+  if (status > 128) {
+    const signal = (Object.entries(constants.signals) as Array<[NodeJS.Signals, number]>).find(([, number]) => number === status - 128)?.[0];
+    if (signal) return { code: null, signal };
+  }
+  return { code: status, signal: null };
+}
+
+/** Makes the image present locally: already there, else pulled from Stratus's registry with the function account's credentials. */
+async function ensureImage(engine: DockerClient, image: ImageSpec): Promise<void> {
+  if (await engine.imageInspect(image.reference)) return;
+  if (!image.auth) throw new ImageUnavailable(`Source image ${image.reference} does not exist. Provide a valid source image.`);
+  try {
+    await engine.imagePull(image.reference, image.auth());
+  } catch (error) {
+    if (error instanceof DockerError && error.status === 0) throw error;
+    throw new ImageUnavailable(`Lambda cannot pull the source image ${image.reference}: ${(error as Error).message}`);
+  }
+}
+
+/** The container as the environment sees its runtime: killing it removes it (the wait then reports its end). */
+class ContainerChild implements RuntimeChild {
+  readonly id: string;
+  pid: number | undefined;
+  exitCode: number | null = null;
+  signalCode: NodeJS.Signals | null = null;
+  private readonly engine: DockerClient;
+
+  constructor(engine: DockerClient, id: string) {
+    this.engine = engine;
+    this.id = id;
+  }
+
+  kill(): boolean {
+    this.engine.containerRemove(this.id, { force: true }).catch(() => {});
+    return true;
+  }
+}
+
+export class ImageEnvironment extends Environment {
+  constructor(spec: FunctionSpec) {
+    // Our runtime client marks the end of an invocation's output; an image's own client does not (learned on first use).
+    super(spec, true);
+  }
+
+  /** Serves the Runtime API, starts the container and follows its output; resolves once it runs (its first /next makes it ready). */
+  async launch(): Promise<void> {
+    const image = this.spec.image;
+    if (!image) throw new Error(`${this.spec.functionName} is not a container image function`);
+    const engine = client();
+    const { server, address } = await serveRuntimeApi(this);
+    this.server = server;
+    try {
+      await ensureImage(engine, image);
+    } catch (error) {
+      if (error instanceof DockerError && error.status === 0) throw new ImageUnavailable(`Stratus needs a Docker engine to run container image functions: ${error.message}.`);
+      throw error;
+    }
+    const credentials = this.spec.credentials();
+    const variables: Record<string, string> = {
+      ...baseEnvironment(this.spec, credentials, "/var/task", "/var/runtime"),
+      AWS_LAMBDA_RUNTIME_API: address,
+      AWS_LAMBDA_LOG_STREAM_NAME: this.logStream,
+    };
+    // The image's own PATH and runtime identity stay; the handler is the image's CMD (its entry point reads it).
+    delete variables.PATH;
+    delete variables._HANDLER;
+    delete variables.AWS_EXECUTION_ENV;
+    const bytes = this.spec.memoryMb * 1024 * 1024;
+    // Host networking: the container reaches this environment's Runtime API and Stratus on 127.0.0.1.
+    const hostConfig = { NetworkMode: "host", Memory: bytes, MemorySwap: bytes, AutoRemove: false };
+    const options: ContainerCreateOptions = {
+      Image: image.reference,
+      Env: Object.entries(variables).map(([key, value]) => `${key}=${value}`),
+      // The runtime client's stdin stays open (never attached): ours exits when it closes.
+      OpenStdin: true,
+      Labels: {
+        "stratus.managed": "true",
+        "stratus.pid": String(process.pid),
+        [LABEL_KIND]: KIND,
+        "stratus.lambda.function": `arn:aws:lambda:${this.spec.region}:${this.spec.account}:function:${this.spec.functionName}:${this.spec.version}`,
+      },
+      HostConfig: hostConfig as HostConfig,
+      ...(image.entryPoint ? { Entrypoint: image.entryPoint } : {}),
+      ...(image.command ? { Cmd: image.command } : {}),
+      ...(image.workingDirectory ? { WorkingDir: image.workingDirectory } : {}),
+    };
+    const name = `stratus-lambda-${this.spec.functionName.slice(0, 40)}-${this.id.slice(0, 12)}`;
+    const id = await engine.containerCreate(options, name);
+    const child = new ContainerChild(engine, id);
+    this.child = child;
+    try {
+      await engine.containerStart(id);
+      child.pid = (await engine.containerInspect(id)).State.Pid || undefined;
+    } catch (error) {
+      child.kill();
+      // Nothing will report this container's end: the environment is cleaned up as one that never started.
+      this.child = undefined;
+      throw new ImageUnavailable(`Lambda could not start the container for ${this.spec.functionName}: ${(error as Error).message}`);
+    }
+    const logs = engine.logs(id, (line) => this.onLine(line.message, line.stream === "stdout"));
+    logs.done.catch(() => {});
+    engine
+      .containerWait(id)
+      .then(
+        (result) => exitOf(result.StatusCode),
+        () => ({ code: null, signal: "SIGKILL" as NodeJS.Signals }),
+      )
+      .then(async (ending) => {
+        // The output's last lines come before the end is reported (the follower reads until the container's output ends).
+        await Promise.race([logs.done.catch(() => {}), new Promise((resolveLate) => setTimeout(resolveLate, 500))]);
+        logs.close();
+        child.exitCode = ending.code;
+        child.signalCode = ending.signal;
+        this.onExit(ending.code, ending.signal);
+        child.kill();
+      });
+  }
+}

@@ -1,0 +1,183 @@
+/** Container image functions (PackageType Image) on Docker: invoke, ImageConfig, environment, memory, timeout, logs, code updates, clean-up. */
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import {
+  CreateFunctionCommand,
+  GetFunctionCommand,
+  InvokeCommand,
+  UpdateFunctionCodeCommand,
+  UpdateFunctionConfigurationCommand,
+  waitUntilFunctionActiveV2,
+  waitUntilFunctionUpdatedV2,
+} from "@aws-sdk/client-lambda";
+import { CloudWatchLogsClient, FilterLogEventsCommand } from "@aws-sdk/client-cloudwatch-logs";
+import { docker, dockerAvailable, dockerSkip } from "../support/docker.ts";
+import { imageId, lambdaFunctionImage } from "../support/lambda-image.ts";
+import { clientConfig } from "../support/server.ts";
+import { json, lambdaFixture, text, type LambdaFixture } from "./support.ts";
+
+const skip = dockerSkip();
+
+const APP = `
+const fs = require("node:fs");
+const read = (file) => { try { return fs.readFileSync(file, "utf8").trim(); } catch { return undefined; } };
+exports.handler = async (event, context) => {
+  console.log("image handler got", JSON.stringify(event));
+  if (event.sleepMs) await new Promise((r) => setTimeout(r, event.sleepMs));
+  return {
+    which: "handler", event,
+    env: { name: process.env.AWS_LAMBDA_FUNCTION_NAME, memory: process.env.AWS_LAMBDA_FUNCTION_MEMORY_SIZE, region: process.env.AWS_REGION,
+      mine: process.env.MY_SETTING, taskRoot: process.env.LAMBDA_TASK_ROOT, api: process.env.AWS_LAMBDA_RUNTIME_API, path: process.env.PATH },
+    memoryLimit: read("/sys/fs/cgroup/memory/memory.limit_in_bytes") ?? read("/sys/fs/cgroup/memory.max"),
+    requestId: context.awsRequestId, pid: process.pid, cwd: process.cwd(),
+  };
+};
+exports.other = async () => ({ which: "other" });
+`;
+
+const TAG_V1 = "stratus-test/lambda-fn:v1";
+const TAG_V2 = "stratus-test/lambda-fn:v2";
+
+let fx: LambdaFixture;
+let logs: CloudWatchLogsClient;
+
+before(async () => {
+  if (skip) return;
+  lambdaFunctionImage(TAG_V1, { "app.js": APP });
+  lambdaFunctionImage(TAG_V2, { "app.js": `exports.handler = async () => ({ which: "v2" });\n` });
+  fx = await lambdaFixture();
+  logs = new CloudWatchLogsClient(clientConfig(fx.server.endpoint));
+});
+
+after(async () => {
+  if (skip) return;
+  logs.destroy();
+  await fx.close();
+});
+
+async function createImageFunction(name: string, imageUri: string, extra: Record<string, unknown> = {}): Promise<void> {
+  await fx.lambda.send(new CreateFunctionCommand({ FunctionName: name, PackageType: "Image", Code: { ImageUri: imageUri }, Role: fx.roleArn, ...extra }));
+  await new Promise((resolveWait) => setTimeout(resolveWait, 40));
+  await waitUntilFunctionActiveV2({ client: fx.lambda, maxWaitTime: 10, minDelay: 1 }, { FunctionName: name });
+}
+
+const containersOf = (name: string): string[] =>
+  docker(["ps", "-a", "-q", "--filter", "label=stratus.kind=lambda", "--filter", `label=stratus.lambda.function=${functionLabel(name)}`]).split("\n").filter(Boolean);
+const functionLabel = (name: string): string => `arn:aws:lambda:us-east-1:000000000000:function:${name}:$LATEST`;
+
+describe("image functions on Docker", { skip }, () => {
+  it("runs the image's handler (CMD) with Lambda's environment, the memory limit and warm reuse", async () => {
+    await createImageFunction("img-basic", TAG_V1, { MemorySize: 256, Environment: { Variables: { MY_SETTING: "from-config" } } });
+    const first = await fx.lambda.send(new InvokeCommand({ FunctionName: "img-basic", Payload: Buffer.from(JSON.stringify({ hello: "image" })) }));
+    assert.equal(first.StatusCode, 200);
+    assert.equal(first.FunctionError, undefined, text(first.Payload));
+    const body = json(first.Payload) as { which: string; event: unknown; env: Record<string, string>; memoryLimit: string; pid: number; cwd: string };
+    assert.equal(body.which, "handler");
+    assert.deepEqual(body.event, { hello: "image" });
+    assert.equal(body.env.name, "img-basic");
+    assert.equal(body.env.memory, "256");
+    assert.equal(body.env.region, "us-east-1");
+    assert.equal(body.env.mine, "from-config");
+    assert.equal(body.env.taskRoot, "/var/task");
+    assert.match(body.env.api ?? "", /^[\d.]+:\d+$/);
+    // The image's own PATH is kept.
+    assert.equal(body.env.path, "/var/lang/bin:/bin");
+    assert.equal(body.cwd, "/var/task");
+    assert.equal(Number(body.memoryLimit), 256 * 1024 * 1024);
+    const second = await fx.lambda.send(new InvokeCommand({ FunctionName: "img-basic", Payload: Buffer.from("{}") }));
+    assert.equal((json(second.Payload) as { pid: number }).pid, body.pid, "the warm container serves the next call");
+    assert.equal(containersOf("img-basic").length, 1);
+  });
+
+  it("answers GetFunction with the image, its digest and ImageConfigResponse", async () => {
+    await createImageFunction("img-config", TAG_V1, { ImageConfig: { Command: ["app.other"] } });
+    const got = await fx.lambda.send(new GetFunctionCommand({ FunctionName: "img-config" }));
+    const id = imageId(TAG_V1);
+    assert.equal(got.Configuration?.PackageType, "Image");
+    assert.equal(got.Configuration?.Runtime, undefined);
+    assert.equal(got.Configuration?.Handler, undefined);
+    assert.equal(got.Configuration?.CodeSha256, id.slice("sha256:".length));
+    assert.deepEqual(got.Configuration?.ImageConfigResponse, { ImageConfig: { Command: ["app.other"] } });
+    assert.deepEqual(got.Code, { RepositoryType: "ECR", ImageUri: TAG_V1, ResolvedImageUri: `stratus-test/lambda-fn@${id}` });
+    const out = await fx.lambda.send(new InvokeCommand({ FunctionName: "img-config" }));
+    assert.deepEqual(json(out.Payload), { which: "other" }, "ImageConfig.Command selects another handler");
+  });
+
+  it("times out like Lambda and replaces the container", async () => {
+    await createImageFunction("img-timeout", TAG_V1, { Timeout: 1 });
+    const out = await fx.lambda.send(new InvokeCommand({ FunctionName: "img-timeout", Payload: Buffer.from(JSON.stringify({ sleepMs: 3000 })) }));
+    assert.equal(out.FunctionError, "Unhandled");
+    const error = json(out.Payload) as { errorType: string; errorMessage: string };
+    assert.equal(error.errorType, "Sandbox.Timedout");
+    assert.match(error.errorMessage, /Task timed out after 1\.00 seconds/);
+    const again = await fx.lambda.send(new InvokeCommand({ FunctionName: "img-timeout", Payload: Buffer.from("{}") }));
+    assert.equal(again.FunctionError, undefined, text(again.Payload));
+  });
+
+  it("writes START, the function's lines, END and REPORT to CloudWatch Logs", async () => {
+    await createImageFunction("img-logs", TAG_V1, { MemorySize: 192 });
+    const out = await fx.lambda.send(new InvokeCommand({ FunctionName: "img-logs", Payload: Buffer.from(JSON.stringify({ marker: "log-me" })), LogType: "Tail" }));
+    const requestId = (json(out.Payload) as { requestId: string }).requestId;
+    const tail = Buffer.from(out.LogResult ?? "", "base64").toString("utf8");
+    assert.match(tail, new RegExp(`START RequestId: ${requestId} Version: \\$LATEST`));
+    assert.match(tail, /image handler got \{"marker":"log-me"\}/);
+    let messages: string[] = [];
+    for (let attempt = 0; attempt < 50 && !messages.some((m) => m.startsWith("REPORT")); attempt++) {
+      await new Promise((resolveWait) => setTimeout(resolveWait, 50));
+      const found = await logs.send(new FilterLogEventsCommand({ logGroupName: "/aws/lambda/img-logs" }));
+      messages = (found.events ?? []).map((e) => e.message ?? "");
+    }
+    assert.ok(messages.some((m) => m === `START RequestId: ${requestId} Version: $LATEST`), messages.join("\n"));
+    assert.ok(messages.some((m) => m.includes(`\t${requestId}\tINFO\timage handler got {"marker":"log-me"}`)), messages.join("\n"));
+    assert.ok(messages.some((m) => m === `END RequestId: ${requestId}`));
+    const report = messages.find((m) => m.startsWith(`REPORT RequestId: ${requestId}`)) ?? "";
+    assert.match(report, /Memory Size: 192 MB/);
+    assert.match(report, /Init Duration: [\d.]+ ms/);
+  });
+
+  it("runs the new image after UpdateFunctionCode, and ImageConfig changes through UpdateFunctionConfiguration", async () => {
+    await createImageFunction("img-update", TAG_V1);
+    const before = await fx.lambda.send(new InvokeCommand({ FunctionName: "img-update" }));
+    assert.equal((json(before.Payload) as { which: string }).which, "handler");
+    const updated = await fx.lambda.send(new UpdateFunctionCodeCommand({ FunctionName: "img-update", ImageUri: TAG_V2 }));
+    assert.equal(updated.CodeSha256, imageId(TAG_V2).slice("sha256:".length));
+    await waitUntilFunctionUpdatedV2({ client: fx.lambda, maxWaitTime: 10, minDelay: 1 }, { FunctionName: "img-update" });
+    const after = await fx.lambda.send(new InvokeCommand({ FunctionName: "img-update" }));
+    assert.deepEqual(json(after.Payload), { which: "v2" });
+    await fx.lambda.send(new UpdateFunctionCodeCommand({ FunctionName: "img-update", ImageUri: TAG_V1 }));
+    await waitUntilFunctionUpdatedV2({ client: fx.lambda, maxWaitTime: 10, minDelay: 1 }, { FunctionName: "img-update" });
+    const configured = await fx.lambda.send(new UpdateFunctionConfigurationCommand({ FunctionName: "img-update", ImageConfig: { Command: ["app.other"] } }));
+    assert.deepEqual(configured.ImageConfigResponse, { ImageConfig: { Command: ["app.other"] } });
+    await waitUntilFunctionUpdatedV2({ client: fx.lambda, maxWaitTime: 10, minDelay: 1 }, { FunctionName: "img-update" });
+    const other = await fx.lambda.send(new InvokeCommand({ FunctionName: "img-update" }));
+    assert.deepEqual(json(other.Payload), { which: "other" });
+  });
+
+  it("gives concurrent invocations separate containers", async () => {
+    await createImageFunction("img-parallel", TAG_V1);
+    const calls = await Promise.all(
+      [0, 1].map(() => fx.lambda.send(new InvokeCommand({ FunctionName: "img-parallel", Payload: Buffer.from(JSON.stringify({ sleepMs: 700 })) }))),
+    );
+    const pids = calls.map((call) => (json(call.Payload) as { pid: number; requestId: string }).requestId);
+    assert.equal(new Set(pids).size, 2);
+    assert.equal(containersOf("img-parallel").length, 2);
+  });
+});
+
+describe("image function containers after Stratus stops", { skip }, () => {
+  it("leaves no container behind", async () => {
+    const own = await lambdaFixture();
+    try {
+      await own.lambda.send(new CreateFunctionCommand({ FunctionName: "img-leftover", PackageType: "Image", Code: { ImageUri: TAG_V1 }, Role: own.roleArn }));
+      await new Promise((resolveWait) => setTimeout(resolveWait, 60));
+      const out = await own.lambda.send(new InvokeCommand({ FunctionName: "img-leftover" }));
+      assert.equal(out.FunctionError, undefined, text(out.Payload));
+      const label = `label=stratus.pid=${own.server.process.pid}`;
+      assert.equal(docker(["ps", "-a", "-q", "--filter", label]).trim().split("\n").filter(Boolean).length, 1);
+      await own.close();
+      assert.equal(docker(["ps", "-a", "-q", "--filter", label]).trim(), "");
+    } finally {
+      if (dockerAvailable()) await own.close().catch(() => {});
+    }
+  });
+});
