@@ -1,7 +1,9 @@
 /** Content-addressed storage for large bytes (function code): files named by their SHA-256 under the data dir, or memory when ephemeral. */
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { createReadStream, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync, unlinkSync, writeFileSync, type ReadStream } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { crypto } from "../shared/builtins.ts";
+import { onShutdown } from "../shared/shutdown.ts";
 
 export const sha256Hex = (bytes: Uint8Array): string => crypto.createHash("sha256").update(bytes).digest("hex");
 
@@ -38,20 +40,81 @@ export class BlobStore {
 
   has(digest: string): boolean {
     if (!/^[0-9a-f]{64}$/.test(digest)) return false;
-    return this.dir ? existsSync(this.pathOf(digest)) : this.memory.has(digest);
+    if (this.dir) return existsSync(this.pathOf(digest));
+    return this.memory.has(digest) || (this.scratch !== undefined && existsSync(this.scratchPath(digest)));
+  }
+
+  // Streamed blobs (image layers) are never held in memory: when ephemeral they live in a temp dir removed at exit.
+  private scratch: string | undefined;
+
+  private scratchRoot(): string {
+    if (!this.scratch) {
+      const made = mkdtempSync(join(tmpdir(), "stratus-blobs-"));
+      this.scratch = made;
+      onShutdown(() => rmSync(made, { recursive: true, force: true }));
+    }
+    return this.scratch;
+  }
+
+  private scratchPath(digest: string): string {
+    return join(this.scratchRoot(), "blobs", digest);
+  }
+
+  private filePath(digest: string): string {
+    return this.dir ? this.pathOf(digest) : this.scratchPath(digest);
+  }
+
+  /** A directory for partial uploads (files written while hashing), on the same filesystem as the blobs. */
+  uploadDir(): string {
+    const dir = this.dir ? join(this.dir, "..", "uploads") : join(this.scratchRoot(), "uploads");
+    mkdirSync(dir, { recursive: true });
+    return dir;
+  }
+
+  /** Moves a completely written file in as the blob `digest` (hex SHA-256 the caller verified while writing it). */
+  adopt(file: string, digest: string): void {
+    if (!/^[0-9a-f]{64}$/.test(digest)) throw new Error(`not a sha256 hex digest: ${digest}`);
+    const target = this.filePath(digest);
+    if (existsSync(target)) {
+      unlinkSync(file);
+      return;
+    }
+    mkdirSync(join(target, ".."), { recursive: true });
+    renameSync(file, target);
+  }
+
+  /** Size in bytes of a stored blob, or undefined. */
+  sizeOf(digest: string): number | undefined {
+    if (!/^[0-9a-f]{64}$/.test(digest)) return undefined;
+    const held = this.dir ? undefined : this.memory.get(digest);
+    if (held) return held.length;
+    try {
+      return statSync(this.filePath(digest)).size;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** A stream of a stored blob's bytes from `start` to `end` inclusive (whole blob by default); undefined when missing. */
+  openRead(digest: string, start?: number, end?: number): ReadStream | Buffer | undefined {
+    if (!/^[0-9a-f]{64}$/.test(digest)) return undefined;
+    const held = this.dir ? undefined : this.memory.get(digest);
+    if (held) return held.subarray(start ?? 0, end === undefined ? undefined : end + 1);
+    const path = this.filePath(digest);
+    if (!existsSync(path)) return undefined;
+    return createReadStream(path, { start, end, highWaterMark: 1024 * 1024 });
   }
 
   /** The bytes, verified against their digest; undefined when missing or corrupt. */
   get(digest: string): Buffer | undefined {
     if (!/^[0-9a-f]{64}$/.test(digest)) return undefined;
     let bytes: Buffer;
-    if (!this.dir) {
-      const held = this.memory.get(digest);
-      if (!held) return undefined;
-      bytes = held;
+    if (!this.dir && this.memory.has(digest)) {
+      bytes = this.memory.get(digest) ?? Buffer.alloc(0);
     } else {
       try {
-        bytes = readFileSync(this.pathOf(digest));
+        if (!this.dir && this.scratch === undefined) return undefined;
+        bytes = readFileSync(this.filePath(digest));
       } catch {
         return undefined;
       }

@@ -1,5 +1,16 @@
 /** Amazon ECR: repositories and images, sharing state with the OCI registry (src/registry). */
+// Gaps: replication, pull-through cache rules, repository creation templates, registry policies and scanning
+// configuration, signing and account settings answer NotImplemented. Scans complete at once with no findings.
 import type { EcrOperations } from "../../generated/ecr.ts";
 import { defineService } from "../service-types.ts";
+import { imageHandlers } from "./image-handlers.ts";
+import { lifecycleHandlers } from "./lifecycle-handlers.ts";
+import { registryHandlers } from "./registry-handlers.ts";
+import { repositoryHandlers } from "./repositories.ts";
 
-export const ecrService = defineService<EcrOperations>("ecr", {});
+export const ecrService = defineService<EcrOperations>("ecr", {
+  ...repositoryHandlers,
+  ...imageHandlers,
+  ...lifecycleHandlers,
+  ...registryHandlers,
+});

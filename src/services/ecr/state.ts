@@ -41,6 +41,8 @@ export interface ImageRecord {
 
 /** A blob known to belong to a repository (uploaded or mounted into it): ECR scopes layers per repository. */
 export interface LayerRecord {
+  repository: string;
+  digest: string;
   size: number;
   at: number;
 }
