@@ -1,5 +1,36 @@
 /** Amazon ECS: clusters, task definitions, tasks and services, run by a container runner (src/engine/containers). */
+// Gaps: capacity providers other than FARGATE/FARGATE_SPOT, task sets and external deployment controllers (CODE_DEPLOY,
+// EXTERNAL), service connect, attributes, ExecuteCommand, task protection, service deployments/revisions APIs, daemons,
+// express gateway services and the agent's Submit*StateChange calls answer NotImplemented.
 import type { EcsOperations } from "../../generated/ecs.ts";
-import { defineService } from "../service-types.ts";
+import { defineService, type HandlerTable, type ServiceDefinition } from "../service-types.ts";
+import { clusterHandlers } from "./clusters.ts";
+import { containerInstanceHandlers } from "./container-instances.ts";
+import "./reconciler.ts";
+import { attachRuntime } from "./runtime.ts";
+import { serviceHandlers } from "./services.ts";
+import { tagHandlers } from "./tags.ts";
+import { taskDefinitionHandlers } from "./task-definitions.ts";
+import { taskHandlers } from "./tasks.ts";
 
-export const ecsService = defineService<EcsOperations>("ecs", {});
+const handlers: HandlerTable<EcsOperations> = {
+  ...clusterHandlers,
+  ...taskDefinitionHandlers,
+  ...taskHandlers,
+  ...serviceHandlers,
+  ...containerInstanceHandlers,
+  ...tagHandlers,
+};
+
+/** Every handler first attaches the runtime: the first ECS request of a process recovers tasks and starts the scheduler. */
+const attached = Object.fromEntries(
+  Object.entries(handlers).map(([name, handler]) => [
+    name,
+    (input: never, ctx: Parameters<typeof attachRuntime>[0]) => {
+      attachRuntime(ctx);
+      return (handler as (input: never, ctx: Parameters<typeof attachRuntime>[0]) => unknown)(input, ctx);
+    },
+  ]),
+) as HandlerTable<EcsOperations>;
+
+export const ecsService: ServiceDefinition = defineService<EcsOperations>("ecs", attached);
