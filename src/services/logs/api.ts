@@ -15,6 +15,11 @@ export function ensureLogGroup(state: StateStore, scope: Scope, name: string): v
   ensureGroup(state, scope, checkGroupName(name));
 }
 
+/** Whether the log group exists (ECS fails a task whose awslogs group is missing when it may not create it). */
+export function logGroupExists(state: StateStore, scope: Scope, name: string): boolean {
+  return groupTable(state).has(scope, name);
+}
+
 function ensureGroup(state: StateStore, scope: Scope, name: string): LogGroupRecord {
   const groups = groupTable(state);
   return groups.get(scope, name) ?? groups.put(scope, name, newGroup(name));

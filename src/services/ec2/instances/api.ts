@@ -15,3 +15,9 @@ export function listInstances(ctx: RequestContext): Instance[] {
   const views = new InstanceViews(ctx);
   return liveRecords(ctx).map((record) => instanceOf(record, views));
 }
+
+/** The instance's user data as text (stored base64 as RunInstances takes it), or undefined; for ECS's agent config (ECS_CLUSTER=…). */
+export function instanceUserData(ctx: RequestContext, instanceId: string): string | undefined {
+  const data = liveRecord(ctx, instanceId)?.userData;
+  return data ? Buffer.from(data, "base64").toString("utf8") : undefined;
+}

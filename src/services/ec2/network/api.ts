@@ -276,3 +276,50 @@ export function setInstanceGroups(ctx: RequestContext, instanceId: string, group
   n.enis.put(primary.NetworkInterfaceId ?? "", { ...primary, Groups: groups });
   return groups;
 }
+
+export interface ServiceInterface {
+  networkInterfaceId: string;
+  subnetId: string;
+  vpcId: string;
+  availabilityZone: string;
+  privateIpAddress: string;
+  privateDnsName: string;
+  macAddress: string;
+}
+
+/**
+ * An interface another service creates in the caller's VPC (an ECS awsvpc task's ENI): the subnet must exist, the
+ * groups must be of its VPC (its default group when none is given); the private IP comes from the subnet's CIDR.
+ * EC2's errors (InvalidSubnetID.NotFound, InvalidGroup.NotFound …) are thrown for the caller to rephrase.
+ */
+export function createServiceInterface(ctx: RequestContext, req: { subnetId: string; securityGroupIds: readonly string[]; description: string; interfaceType?: "interface" }): ServiceInterface {
+  const n = net(ctx);
+  const subnet = requireSubnet(n, req.subnetId);
+  const vpcId = subnet.VpcId ?? "";
+  const groups = launchGroups(n, vpcId, req.securityGroupIds, undefined, false);
+  const eni = createEni(ctx, n, { subnet, groups, description: req.description, requesterManaged: true });
+  const updated: StoredEni = { ...eni, Status: "in-use" };
+  n.enis.put(eni.NetworkInterfaceId ?? "", updated);
+  return {
+    networkInterfaceId: eni.NetworkInterfaceId ?? "",
+    subnetId: subnet.SubnetId ?? "",
+    vpcId,
+    availabilityZone: subnet.AvailabilityZone ?? "",
+    privateIpAddress: eni.PrivateIpAddress ?? "",
+    privateDnsName: eni.PrivateDnsName ?? "",
+    macAddress: eni.MacAddress ?? "",
+  };
+}
+
+/** Checks subnets and groups as createServiceInterface would (all subnets exist, groups of their VPC), creating nothing. */
+export function checkServiceNetwork(ctx: RequestContext, subnetIds: readonly string[], securityGroupIds: readonly string[]): void {
+  const n = net(ctx);
+  for (const subnetId of subnetIds) launchGroups(n, requireSubnet(n, subnetId).VpcId ?? "", securityGroupIds, undefined, false);
+}
+
+/** Deletes an interface made by createServiceInterface (its address returns to the subnet); unknown ids are ignored. */
+export function deleteServiceInterface(ctx: RequestContext, networkInterfaceId: string): void {
+  const n = net(ctx);
+  const eni = n.enis.get(networkInterfaceId);
+  if (eni) deleteEniRecord(n, eni as StoredEni);
+}
