@@ -89,7 +89,8 @@ export function putImage(state: StateStore, scope: Scope, repository: Repository
         mediaType: parsed.mediaType,
         artifactMediaType: parsed.artifactType ?? parsed.config?.mediaType,
         size,
-        pushedAt: Date.now(),
+        // Strictly increasing within a repository, so "most recent" (lifecycle counts, listings) is never a tie.
+        pushedAt: Math.max(Date.now(), ...imagesOf(state, scope, name).map((held) => held.pushedAt + 1)),
         tags: tag ? [tag] : [],
         children: parsed.children.map((child) => child.digest),
         // Scan on push: Stratus has no vulnerability database, so the scan completes at once with no findings.
