@@ -24,6 +24,7 @@ const read = (file) => { try { return fs.readFileSync(file, "utf8").trim(); } ca
 exports.handler = async (event, context) => {
   console.log("image handler got", JSON.stringify(event));
   if (event.sleepMs) await new Promise((r) => setTimeout(r, event.sleepMs));
+  if (event.allocMb) { const kept = []; for (let i = 0; i < event.allocMb; i++) kept.push(Buffer.alloc(1024 * 1024, 1)); return kept.length; }
   return {
     which: "handler", event,
     env: { name: process.env.AWS_LAMBDA_FUNCTION_NAME, memory: process.env.AWS_LAMBDA_FUNCTION_MEMORY_SIZE, region: process.env.AWS_REGION,
@@ -153,6 +154,25 @@ describe("image functions on Docker", { skip }, () => {
     assert.deepEqual(json(other.Payload), { which: "other" });
   });
 
+  it("reports an image whose handler cannot be loaded as Lambda reports init errors", async () => {
+    await createImageFunction("img-bad-handler", TAG_V1, { ImageConfig: { Command: ["missing.handler"] } });
+    const out = await fx.lambda.send(new InvokeCommand({ FunctionName: "img-bad-handler", LogType: "Tail" }));
+    assert.equal(out.FunctionError, "Unhandled");
+    assert.equal((json(out.Payload) as { errorType: string }).errorType, "Runtime.ImportModuleError");
+    assert.match(Buffer.from(out.LogResult ?? "", "base64").toString("utf8"), /INIT_REPORT Status: error\tError Type: Runtime.ImportModuleError/);
+  });
+
+  it("kills a container that exceeds MemorySize (signal: killed) and serves the next call from a new one", async () => {
+    await createImageFunction("img-oom", TAG_V1, { MemorySize: 128 });
+    const out = await fx.lambda.send(new InvokeCommand({ FunctionName: "img-oom", Payload: Buffer.from(JSON.stringify({ allocMb: 400 })) }));
+    assert.equal(out.FunctionError, "Unhandled");
+    const error = json(out.Payload) as { errorType: string; errorMessage: string };
+    assert.equal(error.errorType, "Runtime.ExitError");
+    assert.match(error.errorMessage, /Runtime exited with error: signal: killed/);
+    const next = await fx.lambda.send(new InvokeCommand({ FunctionName: "img-oom", Payload: Buffer.from(JSON.stringify({ allocMb: 10 })) }));
+    assert.equal(json(next.Payload), 10);
+  });
+
   it("gives concurrent invocations separate containers", async () => {
     await createImageFunction("img-parallel", TAG_V1);
     const calls = await Promise.all(
@@ -178,6 +198,32 @@ describe("image function containers after Stratus stops", { skip }, () => {
       assert.equal(docker(["ps", "-a", "-q", "--filter", label]).trim(), "");
     } finally {
       if (dockerAvailable()) await own.close().catch(() => {});
+    }
+  });
+
+  it("removes the containers of a Stratus killed with -9 when the next one starts image functions", async () => {
+    const first = await lambdaFixture();
+    await first.lambda.send(new CreateFunctionCommand({ FunctionName: "img-orphan", PackageType: "Image", Code: { ImageUri: TAG_V1 }, Role: first.roleArn }));
+    await new Promise((resolveWait) => setTimeout(resolveWait, 60));
+    await first.lambda.send(new InvokeCommand({ FunctionName: "img-orphan" }));
+    const label = `label=stratus.pid=${first.server.process.pid}`;
+    first.lambda.destroy();
+    await first.server.kill();
+    assert.equal(docker(["ps", "-a", "-q", "--filter", label]).trim().split("\n").filter(Boolean).length, 1, "kill -9 runs no clean-up");
+    const second = await lambdaFixture();
+    try {
+      await second.lambda.send(new CreateFunctionCommand({ FunctionName: "img-orphan", PackageType: "Image", Code: { ImageUri: TAG_V1 }, Role: second.roleArn }));
+      await new Promise((resolveWait) => setTimeout(resolveWait, 60));
+      await second.lambda.send(new InvokeCommand({ FunctionName: "img-orphan" }));
+      // The sweep runs beside the first launch: poll (bounded only against a hang).
+      let left = docker(["ps", "-a", "-q", "--filter", label]).trim();
+      for (let attempt = 0; attempt < 100 && left; attempt++) {
+        await new Promise((resolveWait) => setTimeout(resolveWait, 100));
+        left = docker(["ps", "-a", "-q", "--filter", label]).trim();
+      }
+      assert.equal(left, "");
+    } finally {
+      await second.close();
     }
   });
 });
