@@ -5,11 +5,11 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { CreateFunctionCommand, GetFunctionCommand, InvokeCommand, waitUntilFunctionActiveV2 } from "@aws-sdk/client-lambda";
+import { CreateFunctionCommand, GetFunctionCommand, InvokeCommand, LambdaClient, waitUntilFunctionActiveV2 } from "@aws-sdk/client-lambda";
 import { CreateRepositoryCommand, DescribeImagesCommand, ECRClient } from "@aws-sdk/client-ecr";
 import { docker, dockerSkip } from "../support/docker.ts";
 import { lambdaFunctionImage } from "../support/lambda-image.ts";
-import { cliEnv, clientConfig } from "../support/server.ts";
+import { cliEnv, clientConfig, startStratus, tempDataDir } from "../support/server.ts";
 import { json, lambdaFixture, sdkFailure, text, type LambdaFixture } from "./support.ts";
 
 const skip = dockerSkip();
@@ -77,6 +77,38 @@ describe("image functions from Stratus's ECR registry", { skip }, () => {
     );
     assert.equal(failure.name, "InvalidParameterValueException");
     assert.equal(failure.message, "Source image 000000000000.dkr.ecr.us-east-1.amazonaws.com/lambda/registry-fn:nope does not exist. Provide a valid source image.");
+  });
+});
+
+describe("image functions across a restart", { skip }, () => {
+  it("still runs the registry image when Stratus comes back on another port", async () => {
+    lambdaFunctionImage(LOCAL_TAG, { "app.js": `exports.handler = async () => "survived";\n` });
+    const data = tempDataDir();
+    const dockerConfig = mkdtempSync(join(tmpdir(), "stratus-lambda-docker-"));
+    try {
+      const first = await lambdaFixture({ dataDir: data.dir });
+      try {
+        const { uri } = await pushToStratus(first, "lambda/restart-fn", dockerConfig);
+        await first.lambda.send(new CreateFunctionCommand({ FunctionName: "img-restart", PackageType: "Image", Code: { ImageUri: uri }, Role: first.roleArn }));
+      } finally {
+        await first.close();
+      }
+      // The role is in the data too: a plain client this time.
+      const second = await startStratus({ dataDir: data.dir });
+      const lambda = new LambdaClient(clientConfig(second.endpoint));
+      try {
+        assert.notEqual(second.port, first.server.port);
+        const out = await lambda.send(new InvokeCommand({ FunctionName: "img-restart" }));
+        assert.equal(out.FunctionError, undefined, text(out.Payload));
+        assert.equal(json(out.Payload), "survived");
+      } finally {
+        lambda.destroy();
+        await second.stop();
+      }
+    } finally {
+      data.remove();
+      rmSync(dockerConfig, { recursive: true, force: true });
+    }
   });
 });
 

@@ -113,10 +113,13 @@ export async function resolveImageCode(ctx: RequestContext, uri: string | undefi
     if (isRegistryImage(uri, ctx.endpoint)) {
       const scope = awsImageScope(uri) ?? { account: ctx.account, region: ctx.region };
       const auth = registryAuthFor(ctx.state, scope.account, scope.region, ctx.endpoint);
-      const digest = await registryDigest(ctx.endpoint, localImageReference(uri, ctx.endpoint), auth);
+      const local = localImageReference(uri, ctx.endpoint);
+      const digest = await registryDigest(ctx.endpoint, local, auth);
       if (!digest) throw missing();
-      const resolved = `${repositoryOf(uri)}@${digest}`;
-      image = { ImageUri: uri, ResolvedImageUri: resolved, reference: resolved, fromRegistry: true, ...settings };
+      // Kept in ECR's own form: Invoke maps it to the registry's address of the day (Stratus's port may change).
+      const name = repositoryOf(local).slice(repositoryOf(local).indexOf("/") + 1);
+      const reference = `${scope.account}.dkr.ecr.${scope.region}.amazonaws.com/${name}@${digest}`;
+      image = { ImageUri: uri, ResolvedImageUri: `${repositoryOf(uri)}@${digest}`, reference, fromRegistry: true, ...settings };
     } else {
       const found = await localImage(uri);
       if (!found) throw missing();

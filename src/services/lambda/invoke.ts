@@ -8,7 +8,7 @@ import { ThrottledError, type FunctionCredentials, type FunctionSpec, type LogEv
 import { log } from "../../shared/log.ts";
 import type { StateStore } from "../../state/state-store.ts";
 import { findRoleByArn } from "../iam/api.ts";
-import { localImageReference, registryAuthFor } from "../ecr/api.ts";
+import { awsImageScope, localImageReference, registryAuthFor } from "../ecr/api.ts";
 import { appendLogEvents } from "../logs/api.ts";
 import type { HandlerTable, RequestContext } from "../service-types.ts";
 import { issueTemporaryCredentials } from "../sts/credentials.ts";
@@ -125,7 +125,9 @@ function specFor(ctx: RequestContext, record: FunctionRecord, config: FunctionCo
 function imageSpec(ctx: RequestContext, config: FunctionConfigRecord): FunctionSpec["image"] {
   const image = config.image;
   if (!image) return undefined;
-  const { state, account, region, endpoint } = ctx;
+  const { state, endpoint } = ctx;
+  // The registry credentials of the account and region the image belongs to.
+  const { account, region } = awsImageScope(image.reference) ?? ctx;
   return {
     // Stored as resolved: the port of Stratus's registry is today's, not the one at creation.
     reference: image.fromRegistry ? localImageReference(image.reference, endpoint) : image.reference,

@@ -39,7 +39,7 @@ export interface ImageRecord {
   ImageUri: string;
   /** <repository>@sha256:<digest>: GetFunction's ResolvedImageUri. */
   ResolvedImageUri: string;
-  /** What Docker runs: the digest reference in Stratus's registry, or a local image's id. */
+  /** What Docker runs: the digest reference in Stratus's registry (as <account>.dkr.ecr.<region>.amazonaws.com/…@sha256:…), or a local image's id. */
   reference: string;
   /** Whether `reference` is pulled from Stratus's registry (with the account's credentials). */
   fromRegistry: boolean;
