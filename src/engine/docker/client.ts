@@ -225,13 +225,15 @@ export class DockerClient {
   /** Opens a request and resolves with the response once headers arrive (any status). */
   private open(method: string, path: string, options: { query?: Query; body?: unknown; headers?: Record<string, string>; signal?: AbortSignal; timeoutMs?: number } = {}): Promise<IncomingMessage> {
     return new Promise((resolve, reject) => {
-      const payload = options.body === undefined ? undefined : Buffer.from(JSON.stringify(options.body));
+      const raw = Buffer.isBuffer(options.body);
+      const payload = options.body === undefined ? undefined : raw ? (options.body as Buffer) : Buffer.from(JSON.stringify(options.body));
       const headers: Record<string, string> = { Host: "docker", ...options.headers };
       if (payload) {
-        headers["Content-Type"] = "application/json";
+        headers["Content-Type"] ??= raw ? "application/x-tar" : "application/json";
         headers["Content-Length"] = String(payload.length);
       }
-      const req = httpRequest({ socketPath: this.socketPath, method, path: `/${DOCKER_API_VERSION}${path}${queryString(options.query)}`, headers, signal: options.signal, timeout: options.timeoutMs });
+      // agent: false — Node's global agent puts a 5 s idle timeout on its sockets, which would cut waits and log follows.
+      const req = httpRequest({ socketPath: this.socketPath, agent: false, method, path: `/${DOCKER_API_VERSION}${path}${queryString(options.query)}`, headers, signal: options.signal, timeout: options.timeoutMs });
       req.on("response", resolve);
       req.on("timeout", () => req.destroy(new DockerError(0, `Docker engine at ${this.socketPath} did not answer ${method} ${path} in time`)));
       req.on("error", (error: NodeJS.ErrnoException) => {
@@ -304,6 +306,19 @@ export class DockerClient {
     }
     if (status < 200 || status >= 300) throw new DockerError(status, errorMessage(Buffer.concat(chunks), status));
     failure ??= pullLine(buffered, onProgress);
+    if (failure !== undefined) throw new DockerError(500, failure);
+  }
+
+  /** `docker import`: a root filesystem tar becomes image `repo:tag`; `changes` are Dockerfile lines (CMD, ENV …). */
+  async imageImport(tar: Buffer, repo: string, tag: string, changes: string[] = []): Promise<void> {
+    const query = new URLSearchParams({ fromSrc: "-", repo, tag });
+    for (const change of changes) query.append("changes", change);
+    const res = await this.open("POST", `/images/create?${query.toString()}`, { body: tar });
+    const chunks: Buffer[] = [];
+    for await (const chunk of res) chunks.push(chunk as Buffer);
+    const status = res.statusCode ?? 0;
+    if (status < 200 || status >= 300) throw new DockerError(status, errorMessage(Buffer.concat(chunks), status));
+    const failure = Buffer.concat(chunks).toString("utf8").split("\n").map((line) => pullLine(line)).find((message) => message !== undefined);
     if (failure !== undefined) throw new DockerError(500, failure);
   }
 
@@ -406,6 +421,10 @@ export class DockerClient {
       if (error instanceof DockerError && error.status === 404) return undefined;
       throw error;
     }
+  }
+
+  async networkList(): Promise<NetworkInspect[]> {
+    return this.json("GET", "/networks");
   }
 
   async networkCreate(options: { Name: string; Internal?: boolean; Driver?: string; Subnet?: string; Gateway?: string; Labels?: Record<string, string>; Options?: Record<string, string> }): Promise<string> {
