@@ -34,6 +34,21 @@ exports.handler = async (event, context) => {
   };
 };
 exports.other = async () => ({ which: "other" });
+/** Asks Stratus's STS who it is with the credentials Lambda gave the function, at AWS_ENDPOINT_URL (a form POST: no SDK inside). */
+exports.whoami = async () => {
+  const date = new Date().toISOString().replace(/[-:]/g, "").slice(0, 8);
+  const response = await fetch(process.env.AWS_ENDPOINT_URL + "/", {
+    method: "POST",
+    headers: {
+      "content-type": "application/x-www-form-urlencoded",
+      "x-amz-security-token": process.env.AWS_SESSION_TOKEN,
+      authorization: "AWS4-HMAC-SHA256 Credential=" + process.env.AWS_ACCESS_KEY_ID + "/" + date + "/" + process.env.AWS_REGION + "/sts/aws4_request, SignedHeaders=host, Signature=0",
+    },
+    body: "Action=GetCallerIdentity&Version=2011-06-15",
+  });
+  const xml = await response.text();
+  return { status: response.status, arn: /<Arn>([^<]+)<\\/Arn>/.exec(xml)?.[1], cwd: process.cwd() };
+};
 `;
 
 const TAG_V1 = "stratus-test/lambda-fn:v1";
@@ -102,6 +117,18 @@ describe("image functions on Docker", { skip }, () => {
     assert.deepEqual(got.Code, { RepositoryType: "ECR", ImageUri: TAG_V1, ResolvedImageUri: `stratus-test/lambda-fn@${id}` });
     const out = await fx.lambda.send(new InvokeCommand({ FunctionName: "img-config" }));
     assert.deepEqual(json(out.Payload), { which: "other" }, "ImageConfig.Command selects another handler");
+  });
+
+  it("honours ImageConfig EntryPoint and WorkingDirectory; the role's credentials reach Stratus at AWS_ENDPOINT_URL", async () => {
+    await createImageFunction("img-entry", TAG_V1, {
+      ImageConfig: { EntryPoint: ["/bin/sh", "-c", "_HANDLER=app.whoami exec /var/lang/bin/node /var/runtime/bootstrap.cjs"], WorkingDirectory: "/tmp" },
+    });
+    const out = await fx.lambda.send(new InvokeCommand({ FunctionName: "img-entry" }));
+    assert.equal(out.FunctionError, undefined, text(out.Payload));
+    const body = json(out.Payload) as { status: number; arn: string; cwd: string };
+    assert.equal(body.cwd, "/tmp");
+    assert.equal(body.status, 200);
+    assert.equal(body.arn, "arn:aws:sts::000000000000:assumed-role/lambda-exec/img-entry");
   });
 
   it("times out like Lambda and replaces the container", async () => {
