@@ -169,6 +169,8 @@ describe("OCI registry protocol", () => {
     const { imageDetails } = await fx.ecr.send(new DescribeImagesCommand({ repositoryName: "reg/app", imageIds: [{ imageDigest: digest }] }));
     assert.deepEqual(imageDetails?.[0]?.imageTags?.sort(), ["v1", "v2"]);
     assert.equal(imageDetails?.[0]?.imageManifestMediaType, OCI_MANIFEST);
+    // A manifest GET is a pull (ECR records lastRecordedPullTime; a HEAD is not).
+    assert.ok(imageDetails?.[0]?.lastRecordedPullTime instanceof Date);
     await fx.ecr.send(new BatchDeleteImageCommand({ repositoryName: "reg/app", imageIds: [{ imageDigest: digest }] }));
     const deleted = await call("GET", "/v2/reg/app/manifests/v1");
     assert.equal(deleted.status, 404);
