@@ -51,6 +51,29 @@ exports.whoami = async () => {
 };
 `;
 
+/** A minimal Runtime API client of the function's own (as an image may bring), given as ImageConfig.EntryPoint. */
+const OWN_CLIENT = `
+const http = require("node:http");
+const [host, port] = process.env.AWS_LAMBDA_RUNTIME_API.split(":");
+const call = (method, path, body) => new Promise((resolve, reject) => {
+  const req = http.request({ host, port: Number(port), method, path }, (res) => {
+    const chunks = [];
+    res.on("data", (chunk) => chunks.push(chunk));
+    res.on("end", () => resolve({ headers: res.headers, body: Buffer.concat(chunks).toString() }));
+  });
+  req.on("error", reject);
+  req.end(body);
+});
+(async () => {
+  for (;;) {
+    const next = await call("GET", "/2018-06-01/runtime/invocation/next");
+    const id = next.headers["lambda-runtime-aws-request-id"];
+    console.log("own client handled " + id);
+    await call("POST", "/2018-06-01/runtime/invocation/" + id + "/response", JSON.stringify({ own: true, event: JSON.parse(next.body) }));
+  }
+})();
+`;
+
 const TAG_V1 = "stratus-test/lambda-fn:v1";
 const TAG_V2 = "stratus-test/lambda-fn:v2";
 
@@ -129,6 +152,15 @@ describe("image functions on Docker", { skip }, () => {
     assert.equal(body.cwd, "/tmp");
     assert.equal(body.status, 200);
     assert.equal(body.arn, "arn:aws:sts::000000000000:assumed-role/lambda-exec/img-entry");
+  });
+
+  it("runs an image's own runtime client (one that prints no Stratus end marks)", async () => {
+    await createImageFunction("img-own-client", TAG_V1, { ImageConfig: { EntryPoint: ["/var/lang/bin/node", "-e", OWN_CLIENT] } });
+    const first = await fx.lambda.send(new InvokeCommand({ FunctionName: "img-own-client", Payload: Buffer.from(JSON.stringify({ n: 1 })), LogType: "Tail" }));
+    assert.deepEqual(json(first.Payload), { own: true, event: { n: 1 } });
+    assert.match(Buffer.from(first.LogResult ?? "", "base64").toString("utf8"), /own client handled [0-9a-f-]{36}\n/);
+    const second = await fx.lambda.send(new InvokeCommand({ FunctionName: "img-own-client", Payload: Buffer.from(JSON.stringify({ n: 2 })) }));
+    assert.deepEqual(json(second.Payload), { own: true, event: { n: 2 } });
   });
 
   it("times out like Lambda and replaces the container", async () => {

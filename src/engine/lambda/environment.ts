@@ -84,12 +84,15 @@ export class Environment implements RuntimeApiHandler {
   private exited: Promise<void>;
   private resolveExited!: () => void;
   private marksEnd: boolean;
+  /** Whether a runtime that never printed our mark stops being waited for (a container image may bring its own runtime client). */
+  private readonly learnsMarks: boolean;
   private sawMark = false;
   onDead: (env: Environment) => void = () => {};
 
-  constructor(spec: FunctionSpec, marksEnd: boolean, now = new Date()) {
+  constructor(spec: FunctionSpec, marksEnd: boolean | "learn", now = new Date()) {
     this.spec = spec;
-    this.marksEnd = marksEnd;
+    this.marksEnd = marksEnd !== false;
+    this.learnsMarks = marksEnd === "learn";
     const day = now.toISOString().slice(0, 10).replace(/-/g, "/");
     this.logStream = `${day}/[${spec.version}]${this.id}`;
     this.collecting = this.pending;
@@ -326,8 +329,8 @@ export class Environment implements RuntimeApiHandler {
     if (this.endMarks.delete(requestId)) return;
     await new Promise<void>((resolveMark) => {
       const timer = setTimeout(() => {
-        // A runtime that has never printed our mark (a container image's own runtime client) is not waited for again.
-        if (!self.sawMark) self.marksEnd = false;
+        // A runtime that has never printed our mark (an image's own runtime client) is not waited for again.
+        if (self.learnsMarks && !self.sawMark) self.marksEnd = false;
         done();
       }, 200);
       const self = this;

@@ -121,7 +121,7 @@ class ContainerChild implements RuntimeChild {
 export class ImageEnvironment extends Environment {
   constructor(spec: FunctionSpec) {
     // Our runtime client marks the end of an invocation's output; an image's own client does not (learned on first use).
-    super(spec, true);
+    super(spec, "learn");
   }
 
   /** Serves the Runtime API, starts the container and follows its output; resolves once it runs (its first /next makes it ready). */
