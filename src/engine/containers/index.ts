@@ -1,28 +1,79 @@
-/** The container runner ECS uses. Interim: reports every task as failed to start until the docker runner lands. */
-import type { RunnerServices, TaskLaunch, TaskObserver, TaskRunner } from "./types.ts";
+/** The container runner ECS uses: every task as real Docker containers (or, without an engine, a clear failure to start). */
+import { randomUUID } from "node:crypto";
+import { onShutdown } from "../../shared/shutdown.ts";
+import { createDockerClient } from "../docker/client.ts";
+import { DockerTask, type RunnerContext } from "./docker-task.ts";
+import { startMetadataServer, type MetadataServer } from "./metadata-server.ts";
+import { reap, spawnWatchdog, type Watchdog } from "./reaper.ts";
+import { TASK_GATEWAY, ensureTaskNetwork } from "./task-network.ts";
+import type { RunnerServices, StopCode, TaskLaunch, TaskObserver, TaskRunner } from "./types.ts";
 
-export function createTaskRunner(observer: TaskObserver, _services: RunnerServices): TaskRunner {
-  return {
-    name: "none",
-    start(task: TaskLaunch): void {
-      const now = Date.now();
-      queueMicrotask(() =>
-        observer({
-          taskArn: task.taskArn,
-          account: task.account,
-          region: task.region,
-          lastStatus: "STOPPED",
-          containers: task.containers.map((container) => ({ name: container.name, lastStatus: "STOPPED", networkBindings: [], reason: "no container runner" })),
-          stoppingAt: now,
-          executionStoppedAt: now,
-          stoppedAt: now,
-          stopCode: "TaskFailedToStart",
-          stoppedReason: "CannotStartContainerError: no container runner is available",
-        }),
-      );
+export function createTaskRunner(observer: TaskObserver, services: RunnerServices): TaskRunner {
+  const client = createDockerClient();
+  const runId = randomUUID();
+  const tasks = new Map<string, DockerTask>();
+  let shared: Promise<{ networkId: string; metadata: MetadataServer | undefined }> | undefined;
+  let watchdog: Watchdog | undefined;
+  let closed = false;
+
+  // Containers left by Stratus processes that died (kill -9 before their watchdog could act, or a lost watchdog).
+  void reap(client).catch(() => 0);
+
+  const context: RunnerContext = {
+    client,
+    services,
+    observer,
+    runId,
+    shared() {
+      shared ??= (async () => {
+        const networkId = await ensureTaskNetwork(client);
+        const metadata = await startMetadataServer(TASK_GATEWAY, services.endpoint).catch((error: Error) => {
+          process.stderr.write(`stratus: no task metadata endpoint on ${TASK_GATEWAY}: ${error.message}\n`);
+          return undefined;
+        });
+        return { networkId, metadata };
+      })();
+      shared.catch(() => (shared = undefined));
+      return shared;
     },
-    stop(): void {},
-    active: () => [],
-    close: async () => {},
+    engineReachable() {
+      watchdog ??= spawnWatchdog(client.socketPath, runId);
+    },
+    stopped(execution) {
+      // ECS keeps the record; the runner forgets the task.
+      if (tasks.get(execution.task.taskArn) === execution) tasks.delete(execution.task.taskArn);
+    },
   };
+
+  const runner: TaskRunner = {
+    name: "docker",
+    start(task: TaskLaunch): void {
+      if (tasks.has(task.taskArn)) return;
+      const execution = new DockerTask(context, task);
+      tasks.set(task.taskArn, execution);
+      if (closed) {
+        execution.start();
+        execution.stop("TaskFailedToStart", "CannotStartContainerError: Stratus is stopping");
+        return;
+      }
+      execution.start();
+    },
+    stop(taskArn: string, stopCode: StopCode, reason: string): void {
+      tasks.get(taskArn)?.stop(stopCode, reason);
+    },
+    active: () => [...tasks.values()].filter((task) => !task.stopped).map((task) => task.task.taskArn),
+    async close(): Promise<void> {
+      closed = true;
+      const all = [...tasks.values()];
+      for (const task of all) task.stop("UserInitiated", "Stratus is stopping");
+      await Promise.all(all.map((task) => task.finished));
+      const metadata = await shared?.then((value) => value.metadata).catch(() => undefined);
+      await metadata?.close();
+      watchdog?.release();
+      watchdog = undefined;
+    },
+  };
+
+  onShutdown(() => runner.close());
+  return runner;
 }
