@@ -21,10 +21,15 @@ export async function registryDigest(endpoint: string, reference: string, auth: 
   const name = slash >= 0 ? repository.slice(slash + 1) : repository;
   if (tag.startsWith("sha256:")) return tag;
   const url = `${endpoint.replace(/\/$/, "")}/v2/${name}/manifests/${encodeURIComponent(tag)}`;
-  const res = await fetch(url, {
-    method: "HEAD",
-    headers: { accept: MANIFEST_TYPES, authorization: `Basic ${Buffer.from(`${auth.username}:${auth.password}`).toString("base64")}` },
-  });
+  let res: Response;
+  try {
+    res = await fetch(url, {
+      method: "HEAD",
+      headers: { accept: MANIFEST_TYPES, authorization: `Basic ${Buffer.from(`${auth.username}:${auth.password}`).toString("base64")}` },
+    });
+  } catch (error) {
+    throw new ImageUnavailable(`Stratus's registry at ${endpoint} did not answer: ${(error as Error).message}`);
+  }
   if (res.status === 404) return undefined;
   const digest = res.headers.get("docker-content-digest");
   if (!res.ok || !digest) throw new ImageUnavailable(`Stratus's registry answered HTTP ${res.status} for ${reference}`);
