@@ -1,9 +1,12 @@
 /** The docker task runner against a real engine: the conformance cases, plus what only Docker has (no engine, reaping). */
+import assert from "node:assert/strict";
+import { spawn, spawnSync } from "node:child_process";
 import { test } from "node:test";
+import { fileURLToPath } from "node:url";
 import { createTaskRunner } from "../../src/engine/containers/index.ts";
-import { busyboxImage, dockerSkip } from "../support/docker.ts";
+import { busyboxImage, docker, dockerSkip } from "../support/docker.ts";
 import { runnerConformanceCases } from "./conformance.ts";
-import { Recorder, testServices } from "./support.ts";
+import { container, launch, Recorder, testServices } from "./support.ts";
 
 for (const conformance of runnerConformanceCases) {
   test(conformance.name, { skip: dockerSkip() }, async () => {
@@ -18,3 +21,89 @@ for (const conformance of runnerConformanceCases) {
     }
   });
 }
+
+/** Docker objects still carrying the task's label. */
+function leftovers(taskArn: string): string[] {
+  const filter = `label=com.amazonaws.ecs.task-arn=${taskArn}`;
+  return [...docker(["ps", "-aq", "--filter", filter]).split("\n"), ...docker(["volume", "ls", "-q", "--filter", filter]).split("\n")].filter(Boolean);
+}
+
+/** Polls until nothing is left (a hang guard bounds it; the assertion is on the end state). */
+async function untilGone(taskArn: string): Promise<string[]> {
+  for (let attempt = 0; attempt < 300 && leftovers(taskArn).length > 0; attempt++) await new Promise((resolve) => setTimeout(resolve, 100));
+  return leftovers(taskArn);
+}
+
+test("without a reachable Docker engine every task stops with TaskFailedToStart, never RUNNING", async () => {
+  const saved = process.env.STRATUS_DOCKER_HOST;
+  process.env.STRATUS_DOCKER_HOST = "unix:///nonexistent/docker.sock";
+  const services = await testServices();
+  const recorder = new Recorder();
+  const runner = createTaskRunner(recorder.observer, services);
+  if (saved === undefined) delete process.env.STRATUS_DOCKER_HOST;
+  else process.env.STRATUS_DOCKER_HOST = saved;
+  try {
+    const task = launch([container("app", "stratus-test/busybox:latest")]);
+    runner.start(task);
+    const stopped = await recorder.status(task.taskArn, "STOPPED");
+    assert.equal(stopped.stopCode, "TaskFailedToStart");
+    assert.equal(stopped.stoppedReason, "CannotStartContainerError: no Docker engine reachable at /nonexistent/docker.sock");
+    assert.ok(!recorder.statuses(task.taskArn).includes("RUNNING"));
+    assert.equal(stopped.containers[0]?.lastStatus, "STOPPED");
+  } finally {
+    await runner.close();
+    await services.close();
+  }
+});
+
+test("close() stops every task and leaves no container or volume behind", { skip: dockerSkip() }, async () => {
+  const services = await testServices();
+  const recorder = new Recorder();
+  const runner = createTaskRunner(recorder.observer, services);
+  const task = launch([container("app", busyboxImage(), { command: ["sh", "-c", "while true; do sleep 1; done"], stopTimeoutSeconds: 1, mountPoints: [{ sourceVolume: "data", containerPath: "/data", readOnly: false }] })], {
+    volumes: [{ name: "data" }],
+  });
+  try {
+    runner.start(task);
+    await recorder.status(task.taskArn, "RUNNING");
+    assert.equal(leftovers(task.taskArn).length, 3, "app, pause container and volume");
+    await runner.close();
+    assert.deepEqual(leftovers(task.taskArn), []);
+    assert.equal(recorder.latest(task.taskArn)?.lastStatus, "STOPPED");
+    assert.deepEqual(runner.active(), []);
+  } finally {
+    await runner.close();
+    await services.close();
+  }
+});
+
+test("after the owning process is killed with SIGKILL, its watchdog removes its containers", { skip: dockerSkip() }, async () => {
+  const owner = spawn(process.execPath, [fileURLToPath(new URL("./fixtures/owner.ts", import.meta.url)), busyboxImage()], { stdio: ["ignore", "pipe", "inherit"] });
+  let output = "";
+  const taskArn = await new Promise<string>((resolve, reject) => {
+    owner.stdout.on("data", (chunk: Buffer) => {
+      output += chunk.toString();
+      const match = /RUNNING (\S+)/.exec(output);
+      if (match?.[1]) resolve(match[1]);
+    });
+    owner.on("exit", (code) => reject(new Error(`owner exited early (${code}): ${output}`)));
+  });
+  assert.ok(leftovers(taskArn).length >= 2);
+  owner.kill("SIGKILL");
+  assert.deepEqual(await untilGone(taskArn), []);
+});
+
+test("a new runner removes containers left by Stratus processes that are gone", { skip: dockerSkip() }, async () => {
+  const dead = spawnSync(process.execPath, ["-e", "process.stdout.write(String(process.pid))"], { encoding: "utf8" });
+  const deadPid = Number(dead.stdout);
+  const taskArn = `arn:aws:ecs:us-east-1:000000000000:task/runner-tests/orphan${deadPid}`;
+  docker(["create", "--label", "stratus.managed=true", "--label", `stratus.pid=${deadPid}`, "--label", "stratus.run-id=orphan", "--label", `com.amazonaws.ecs.task-arn=${taskArn}`, "--network", "none", busyboxImage(), "sleep", "100"]);
+  const services = await testServices();
+  const runner = createTaskRunner(() => undefined, services);
+  try {
+    assert.deepEqual(await untilGone(taskArn), []);
+  } finally {
+    await runner.close();
+    await services.close();
+  }
+});
