@@ -6,6 +6,7 @@ import { readSmallBody, RegistryError, sendEmpty, API_VERSION_HEADER, type Regis
 
 /** ECR's manifest size limit. */
 const MANIFEST_LIMIT = 4 * 1024 * 1024;
+const PULL_RECORD_INTERVAL_MS = 60_000;
 
 export function repositoryOf(call: RegistryCall, name: string): RepositoryRecord {
   const repository = repositoryTable(call.app.state).get(call.scope, name);
@@ -93,11 +94,13 @@ export async function handleManifest(call: RegistryCall, name: string, reference
     return;
   }
   call.res.end(body);
-  // ECR records pulls (lastRecordedPullTime); a GET of the manifest is the pull.
-  call.app.state.transaction(() => {
-    const current = imageTable(call.app.state).get(call.scope, imageKey(name, image.digest));
-    if (current) imageTable(call.app.state).put(call.scope, imageKey(name, image.digest), { ...current, lastPulledAt: Date.now() });
-  });
+  // ECR records pulls (lastRecordedPullTime, a GET of the manifest) approximately; once a minute spares a disk write per pull.
+  if (image.lastPulledAt === undefined || Date.now() - image.lastPulledAt > PULL_RECORD_INTERVAL_MS) {
+    call.app.state.transaction(() => {
+      const current = imageTable(call.app.state).get(call.scope, imageKey(name, image.digest));
+      if (current) imageTable(call.app.state).put(call.scope, imageKey(name, image.digest), { ...current, lastPulledAt: Date.now() });
+    });
+  }
 }
 
 export function imageErrorToRegistry(error: ImageError): RegistryError {

@@ -1,0 +1,164 @@
+/** `node bench/registry.ts`: skopeo push and pull throughput of one ~80 MB random-content image to Stratus's registry vs Debian's reference registry (docker-registry). */
+import { spawn, spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { randomBytes } from "node:crypto";
+import { CreateRepositoryCommand, ECRClient, GetAuthorizationTokenCommand } from "@aws-sdk/client-ecr";
+import { clientConfig, startStratus } from "../test/support/server.ts";
+
+const RUNS = Number(process.env.BENCH_REGISTRY_RUNS ?? 5);
+const LAYERS = Number(process.env.BENCH_REGISTRY_LAYERS ?? 4);
+const LAYER_MB = Number(process.env.BENCH_REGISTRY_LAYER_MB ?? 20);
+const IMAGE_TAG = "stratus-bench/registry:latest";
+
+const median = (values: number[]): number => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? (sorted[mid] ?? 0) : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
+};
+
+function must(command: string, args: string[], options: { cwd?: string } = {}): string {
+  const result = spawnSync(command, args, { encoding: "utf8", cwd: options.cwd, timeout: 600_000, maxBuffer: 64 * 1024 * 1024 });
+  if (result.status !== 0) throw new Error(`${command} ${args.join(" ")} failed: ${result.stderr}`);
+  return result.stdout;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      const port = typeof address === "object" && address ? address.port : 0;
+      server.close(() => resolvePort(port));
+    });
+  });
+}
+
+/** An image of LAYERS random (incompressible) layers, built locally, saved once as an OCI layout with gzip layers. */
+function buildImage(work: string): { layout: string; bytes: number } {
+  const context = join(work, "context");
+  must("mkdir", ["-p", context]);
+  const lines = ["FROM scratch"];
+  for (let i = 0; i < LAYERS; i++) {
+    writeFileSync(join(context, `random-${i}`), randomBytes(LAYER_MB * 1024 * 1024));
+    lines.push(`COPY random-${i} /random-${i}`);
+  }
+  writeFileSync(join(context, "Dockerfile"), `${lines.join("\n")}\n`);
+  must("docker", ["build", "-q", "-t", IMAGE_TAG, context]);
+  rmSync(context, { recursive: true, force: true });
+  const layout = join(work, "oci");
+  must("skopeo", ["copy", "--dest-compress", "--dest-compress-format", "gzip", `docker-daemon:${IMAGE_TAG}`, `oci:${layout}:bench`]);
+  const index = JSON.parse(readFileSync(join(layout, "index.json"), "utf8")) as { manifests: Array<{ digest: string }> };
+  const manifestDigest = index.manifests[0]?.digest.slice("sha256:".length) ?? "";
+  const manifest = JSON.parse(readFileSync(join(layout, "blobs", "sha256", manifestDigest), "utf8")) as { config: { size: number }; layers: Array<{ size: number }> };
+  const bytes = manifest.config.size + manifest.layers.reduce((sum, layer) => sum + layer.size, 0);
+  return { layout, bytes };
+}
+
+interface Target {
+  /** host:port */
+  host: string;
+  creds: string[];
+  stop(): Promise<void>;
+}
+
+async function startReference(work: string): Promise<Target> {
+  const port = await freePort();
+  const root = mkdtempSync(join(work, "reference-"));
+  const config = join(root, "config.yml");
+  writeFileSync(
+    config,
+    ["version: 0.1", "log:", "  level: error", "  accesslog:", "    disabled: true", "storage:", "  filesystem:", `    rootdirectory: ${join(root, "data")}`, "http:", `  addr: 127.0.0.1:${port}`, ""].join("\n"),
+  );
+  const child = spawn("docker-registry", ["serve", config], { stdio: "ignore" });
+  for (let attempt = 0; attempt < 100; attempt++) {
+    try {
+      if ((await fetch(`http://127.0.0.1:${port}/v2/`)).status === 200) break;
+    } catch {
+      await new Promise((resolvePause) => setTimeout(resolvePause, 50));
+    }
+  }
+  return {
+    host: `127.0.0.1:${port}`,
+    creds: [],
+    stop: async () => {
+      const exited = new Promise((resolveExit) => child.once("exit", resolveExit));
+      child.kill("SIGTERM");
+      await exited;
+    },
+  };
+}
+
+async function startStratusTarget(work: string): Promise<Target> {
+  const dataDir = mkdtempSync(join(work, "stratus-"));
+  const server = await startStratus({ dataDir });
+  const ecr = new ECRClient(clientConfig(server.endpoint));
+  await ecr.send(new CreateRepositoryCommand({ repositoryName: "bench" }));
+  const { authorizationData } = await ecr.send(new GetAuthorizationTokenCommand({}));
+  ecr.destroy();
+  const password = Buffer.from(authorizationData?.[0]?.authorizationToken ?? "", "base64").toString("utf8").slice("AWS:".length);
+  return {
+    host: `127.0.0.1:${server.port}`,
+    creds: [`AWS:${password}`],
+    stop: async () => {
+      await server.stop();
+    },
+  };
+}
+
+/** One push and one pull against a fresh registry (new port: skopeo's blob cache cannot turn the push into a mount). */
+async function measure(start: () => Promise<Target>, layout: string, work: string): Promise<{ push: number; pull: number }> {
+  const target = await start();
+  try {
+    const reference = `docker://${target.host}/bench:latest`;
+    const destCreds = target.creds.length ? ["--dest-creds", target.creds[0] ?? ""] : [];
+    const srcCreds = target.creds.length ? ["--src-creds", target.creds[0] ?? ""] : [];
+    let started = performance.now();
+    must("skopeo", ["copy", "--quiet", "--dest-tls-verify=false", ...destCreds, `oci:${layout}:bench`, reference]);
+    const push = (performance.now() - started) / 1000;
+    const out = join(work, `pull-${Date.now()}`);
+    started = performance.now();
+    must("skopeo", ["copy", "--quiet", "--src-tls-verify=false", ...srcCreds, reference, `dir:${out}`]);
+    const pull = (performance.now() - started) / 1000;
+    rmSync(out, { recursive: true, force: true });
+    return { push, pull };
+  } finally {
+    await target.stop();
+  }
+}
+
+export async function benchRegistry(): Promise<void> {
+  const work = mkdtempSync(join(tmpdir(), "stratus-bench-registry-"));
+  try {
+    const { layout, bytes } = buildImage(work);
+    const mb = bytes / (1024 * 1024);
+    const results = { stratus: { push: [] as number[], pull: [] as number[] }, reference: { push: [] as number[], pull: [] as number[] } };
+    for (let run = 0; run < RUNS; run++) {
+      // Alternate the order so neither registry always runs on a warmer page cache.
+      const order = run % 2 === 0 ? (["stratus", "reference"] as const) : (["reference", "stratus"] as const);
+      for (const name of order) {
+        const timing = await measure(name === "stratus" ? () => startStratusTarget(work) : () => startReference(work), layout, work);
+        results[name].push.push(mb / timing.push);
+        results[name].pull.push(mb / timing.pull);
+      }
+    }
+    const layoutFiles = readdirSync(join(layout, "blobs", "sha256")).length;
+    console.log(`Registry (skopeo copy of one ${mb.toFixed(1)} MB image, ${LAYERS} random layers + config (${layoutFiles} blobs), median of ${RUNS} runs)`);
+    const rows: Array<[string, string, string, string]> = [["", "Stratus", "docker-registry", "ratio (target ≥ 1.0)"]];
+    for (const phase of ["push", "pull"] as const) {
+      const stratus = median(results.stratus[phase]);
+      const reference = median(results.reference[phase]);
+      rows.push([`${phase} throughput`, `${stratus.toFixed(1)} MB/s`, `${reference.toFixed(1)} MB/s`, `${(stratus / reference).toFixed(2)}×`]);
+    }
+    const widths = [0, 1, 2, 3].map((i) => Math.max(...rows.map((row) => row[i]?.length ?? 0)));
+    for (const row of rows) console.log(row.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join("  "));
+  } finally {
+    spawnSync("docker", ["rmi", "-f", IMAGE_TAG], { stdio: "ignore" });
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) await benchRegistry();
