@@ -32,7 +32,6 @@ export function containerEnvironment(task: TaskLaunch, container: ContainerLaunc
   if (metadataUrl) {
     env.set("ECS_CONTAINER_METADATA_URI_V4", `${metadataUrl}/v4/${token}`);
     env.set("ECS_CONTAINER_METADATA_URI", `${metadataUrl}/v4/${token}`);
-    env.set("ECS_AGENT_URI", `${metadataUrl}/api/${token}`);
     env.set("AWS_ENDPOINT_URL", metadataUrl);
     if (task.taskRoleArn) env.set("AWS_CONTAINER_CREDENTIALS_FULL_URI", `${metadataUrl}/v2/credentials/${token}`);
   }

@@ -234,8 +234,8 @@ export class DockerTask {
     shared?.metadata?.register(token, {
       container: () => containerMetadata(this.task, this.progress, container),
       task: () => taskMetadata(this.task, this.progress, this.containers),
-      containerStats: () => ({}),
-      taskStats: () => Object.fromEntries(this.containers.map((entry) => [entry.id ?? entry.launch.name, {}])),
+      containerStats: () => this.stats(container),
+      taskStats: async () => Object.fromEntries(await Promise.all(this.containers.filter((entry) => entry.id).map(async (entry) => [entry.id, await this.stats(entry)]))),
       credentials: () => {
         const credentials = this.context.services.taskCredentials(this.task);
         return credentials ? credentialsJson(credentials) : undefined;
@@ -276,6 +276,12 @@ export class DockerTask {
     if (container.launch.healthCheck) void this.watchHealth(container, id);
     this.notify();
     this.report();
+  }
+
+  /** Docker's stats sample for a running container; null once it stopped (as the agent answers). */
+  private async stats(container: ContainerRuntime): Promise<unknown> {
+    if (!container.id || container.progress.lastStatus !== "RUNNING") return null;
+    return this.context.client.containerStats(container.id).catch(() => null);
   }
 
   /** Port mappings → listeners on 127.0.0.1 forwarding to the container; a taken host port fails the task's start. */

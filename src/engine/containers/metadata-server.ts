@@ -6,8 +6,8 @@ import type { AddressInfo } from "node:net";
 export interface MetadataEntry {
   container(): unknown;
   task(): unknown;
-  containerStats(): unknown;
-  taskStats(): unknown;
+  containerStats(): Promise<unknown>;
+  taskStats(): Promise<unknown>;
   /** ECS's credential JSON, or undefined when the task has no role. */
   credentials(): unknown;
 }
@@ -65,9 +65,9 @@ export async function startMetadataServer(host: string, endpoint: () => string):
     const v4 = /^\/v4\/([^/]+)(\/task)?(\/stats)?\/?$/.exec(path);
     const v4Entry = v4 ? entries.get(v4[1] ?? "") : undefined;
     if (v4 && v4Entry && req.method === "GET") {
-      if (v4[2] && v4[3]) return send(res, 200, v4Entry.taskStats());
+      if (v4[2] && v4[3]) return void v4Entry.taskStats().then((body) => send(res, 200, body), () => send(res, 500, {}));
       if (v4[2]) return send(res, 200, v4Entry.task());
-      if (v4[3]) return send(res, 200, v4Entry.containerStats());
+      if (v4[3]) return void v4Entry.containerStats().then((body) => send(res, 200, body), () => send(res, 500, {}));
       return send(res, 200, v4Entry.container());
     }
     const credentials = /^\/v2\/credentials\/([^/]+)\/?$/.exec(path);

@@ -1,5 +1,10 @@
 /** A small dependency-free Docker Engine API client (API v1.41) over the engine's unix socket. */
 import { request as httpRequest, type IncomingMessage } from "node:http";
+import type { ContainerCreateOptions, ContainerInspect, ContainerSummary, ImageInspect, NetworkInspect, RegistryAuth } from "./api-types.ts";
+import { FrameDecoder, pullLine, timestamped } from "./streams.ts";
+
+export type { RegistryAuth, HealthcheckConfig, MountConfig, HostConfig, ContainerCreateOptions, ContainerInspect, ContainerSummary, ImageInspect, NetworkInspect } from "./api-types.ts";
+export { FrameDecoder } from "./streams.ts";
 
 export const DOCKER_API_VERSION = "v1.41";
 
@@ -19,110 +24,6 @@ export function dockerSocketPath(env: NodeJS.ProcessEnv = process.env): string {
   if (host?.startsWith("unix://")) return host.slice("unix://".length);
   if (host?.startsWith("/")) return host;
   return "/var/run/docker.sock";
-}
-
-export interface RegistryAuth {
-  username: string;
-  password: string;
-  serveraddress: string;
-}
-
-export interface HealthcheckConfig {
-  /** ["CMD", exe, …], ["CMD-SHELL", "…"] or ["NONE"]. */
-  Test: string[];
-  /** Nanoseconds. */
-  Interval?: number;
-  Timeout?: number;
-  StartPeriod?: number;
-  Retries?: number;
-}
-
-export interface MountConfig {
-  Type: "bind" | "volume" | "tmpfs";
-  Source?: string;
-  Target: string;
-  ReadOnly?: boolean;
-}
-
-export interface HostConfig {
-  NetworkMode?: string;
-  /** Bytes. */
-  Memory?: number;
-  MemoryReservation?: number;
-  NanoCpus?: number;
-  CpuShares?: number;
-  Ulimits?: Array<{ Name: string; Soft: number; Hard: number }>;
-  Binds?: string[];
-  Mounts?: MountConfig[];
-  ReadonlyRootfs?: boolean;
-  Init?: boolean;
-  AutoRemove?: boolean;
-  PortBindings?: Record<string, Array<{ HostIp?: string; HostPort?: string }>>;
-  ExtraHosts?: string[];
-  Dns?: string[];
-}
-
-/** The body of POST /containers/create (Docker's own field names). */
-export interface ContainerCreateOptions {
-  Image: string;
-  Cmd?: string[];
-  Entrypoint?: string[];
-  Env?: string[];
-  User?: string;
-  WorkingDir?: string;
-  Labels?: Record<string, string>;
-  Hostname?: string;
-  Tty?: boolean;
-  OpenStdin?: boolean;
-  StopSignal?: string;
-  StopTimeout?: number;
-  ExposedPorts?: Record<string, Record<string, never>>;
-  Healthcheck?: HealthcheckConfig;
-  HostConfig?: HostConfig;
-  NetworkingConfig?: { EndpointsConfig: Record<string, { IPAMConfig?: { IPv4Address?: string }; Aliases?: string[] }> };
-}
-
-export interface ContainerInspect {
-  Id: string;
-  Name: string;
-  Created: string;
-  Image: string;
-  State: {
-    Status: "created" | "running" | "paused" | "restarting" | "removing" | "exited" | "dead";
-    Running: boolean;
-    OOMKilled: boolean;
-    Pid: number;
-    ExitCode: number;
-    Error: string;
-    StartedAt: string;
-    FinishedAt: string;
-    Health?: { Status: "starting" | "healthy" | "unhealthy" | "none"; FailingStreak: number; Log?: Array<{ ExitCode: number; Output: string }> };
-  };
-  Config: { Image: string; Labels: Record<string, string> | null; Env: string[] | null };
-  NetworkSettings: { Networks: Record<string, { IPAddress: string; Gateway: string; NetworkID: string }> | null };
-}
-
-export interface ContainerSummary {
-  Id: string;
-  Names: string[];
-  Image: string;
-  State: string;
-  Labels: Record<string, string>;
-}
-
-export interface ImageInspect {
-  Id: string;
-  RepoTags: string[] | null;
-  RepoDigests: string[] | null;
-  Config: { Env?: string[] | null; Cmd?: string[] | null; Entrypoint?: string[] | null; WorkingDir?: string; User?: string } | null;
-}
-
-export interface NetworkInspect {
-  Id: string;
-  Name: string;
-  Internal: boolean;
-  IPAM: { Config: Array<{ Subnet?: string; Gateway?: string }> | null };
-  Labels: Record<string, string> | null;
 }
 
 export interface LogLine {
@@ -172,48 +73,6 @@ export function splitImageReference(image: string): { repository: string; tag: s
   const colon = image.lastIndexOf(":");
   if (colon > slash) return { repository: image.slice(0, colon), tag: image.slice(colon + 1) };
   return { repository: image, tag: "latest" };
-}
-
-/** Demultiplexes Docker's 8-byte-header frames (type, 0,0,0, size BE) into per-stream lines. */
-export class FrameDecoder {
-  private pending: Buffer = Buffer.alloc(0);
-  private readonly partial: Record<"stdout" | "stderr", string> = { stdout: "", stderr: "" };
-  private readonly onLine: (stream: "stdout" | "stderr", line: string) => void;
-  constructor(onLine: (stream: "stdout" | "stderr", line: string) => void) {
-    this.onLine = onLine;
-  }
-
-  push(chunk: Buffer): void {
-    this.pending = this.pending.length ? Buffer.concat([this.pending, chunk]) : chunk;
-    while (this.pending.length >= 8) {
-      const size = this.pending.readUInt32BE(4);
-      if (this.pending.length < 8 + size) break;
-      const kind = this.pending[0] === 2 ? "stderr" : "stdout";
-      const text = this.partial[kind] + this.pending.subarray(8, 8 + size).toString("utf8");
-      this.pending = this.pending.subarray(8 + size);
-      const lines = text.split("\n");
-      this.partial[kind] = lines.pop() ?? "";
-      for (const line of lines) this.onLine(kind, line);
-    }
-  }
-
-  /** Emits unterminated last lines. */
-  end(): void {
-    for (const kind of ["stdout", "stderr"] as const) {
-      if (this.partial[kind]) this.onLine(kind, this.partial[kind]);
-      this.partial[kind] = "";
-    }
-  }
-}
-
-/** Splits Docker's `timestamps=true` prefix (RFC 3339 with nanoseconds, then a space) off a line. */
-function timestamped(line: string): { timestamp: number; message: string } {
-  const space = line.indexOf(" ");
-  if (space > 0) {
-    const parsed = Date.parse(line.slice(0, space));
-    if (!Number.isNaN(parsed)) return { timestamp: parsed, message: line.slice(space + 1).replace(/\r$/, "") };
-  }
-  return { timestamp: Date.now(), message: line.replace(/\r$/, "") };
 }
 
 export class DockerClient {
@@ -333,6 +192,11 @@ export class DockerClient {
 
   async containerInspect(id: string): Promise<ContainerInspect> {
     return this.json("GET", `/containers/${encodeURIComponent(id)}/json`);
+  }
+
+  /** One sample of the container's resource usage (Docker's stats JSON, as ECS's metadata /stats returns it). */
+  async containerStats(id: string): Promise<unknown> {
+    return this.json("GET", `/containers/${encodeURIComponent(id)}/stats`, { query: { stream: false, "one-shot": true } });
   }
 
   /** Blocks until the container is not running; resolves with its exit code. */
@@ -505,20 +369,6 @@ export class DockerClient {
     })();
     return { done, close: () => controller.abort() };
   }
-}
-
-/** One line of the pull progress stream: reports progress, returns the error text when the line is an error. */
-function pullLine(line: string, onProgress?: (event: { status?: string; id?: string }) => void): string | undefined {
-  if (!line.trim()) return undefined;
-  let event: { status?: string; id?: string; error?: string; errorDetail?: { message?: string } };
-  try {
-    event = JSON.parse(line) as typeof event;
-  } catch {
-    return undefined;
-  }
-  if (event.error || event.errorDetail) return event.errorDetail?.message ?? event.error ?? "image pull failed";
-  onProgress?.(event);
-  return undefined;
 }
 
 /** A client on the configured socket (STRATUS_DOCKER_HOST / DOCKER_HOST / /var/run/docker.sock). */
