@@ -273,4 +273,70 @@ export const runnerConformanceCases: RunnerConformanceCase[] = [
       assert.ok(!h.recorder.statuses(task.taskArn).includes("RUNNING"));
     },
   },
+  {
+    name: "container settings: user, workingDirectory, readonlyRootFilesystem, ulimits, memory and environment",
+    async run(h) {
+      const task = launch([
+        container("app", h.image, {
+          command: ["sh", "-c", 'echo "uid=$(id -u) pwd=$(pwd) nofile=$(ulimit -n)/$(ulimit -Hn) mem=$(cat /sys/fs/cgroup/memory/memory.limit_in_bytes) greeting=$GREETING"; touch /x 2>/dev/null && echo writable || echo read-only'],
+          user: "1000:1000",
+          workingDirectory: "/bin",
+          readonlyRootFilesystem: true,
+          ulimits: [{ name: "nofile", softLimit: 1234, hardLimit: 2345 }],
+          memory: 64,
+          environment: [{ name: "GREETING", value: "hi there" }],
+          logConfiguration: awslogs("/ecs/settings"),
+        }),
+      ]);
+      const stopped = await runToStop(h, task);
+      assert.equal(stopped.containers[0]?.exitCode, 0);
+      assert.deepEqual(messages(h, `ecs/app/${task.taskId}`), [`uid=1000 pwd=/bin nofile=1234/2345 mem=${64 * 1024 * 1024} greeting=hi there`, "read-only"]);
+    },
+  },
+  {
+    name: "network modes none and host run their containers (none: no network at all)",
+    async run(h) {
+      const probe = ["sh", "-c", 'echo "meta=${ECS_CONTAINER_METADATA_URI_V4:-none}"; ls /sys/class/net'];
+      const none = launch([container("app", h.image, { command: probe, logConfiguration: awslogs("/ecs/modes") })], { networkMode: "none", launchType: "EC2" });
+      const host = launch([container("app", h.image, { command: probe, logConfiguration: awslogs("/ecs/modes") })], { networkMode: "host", launchType: "EC2" });
+      const [noneStopped, hostStopped] = await Promise.all([runToStop(h, none), runToStop(h, host)]);
+      assert.equal(noneStopped.containers[0]?.exitCode, 0);
+      assert.equal(hostStopped.containers[0]?.exitCode, 0);
+      assert.deepEqual(messages(h, `ecs/app/${none.taskId}`), ["meta=none", "lo"]);
+      const hostLines = messages(h, `ecs/app/${host.taskId}`);
+      assert.match(hostLines[0] ?? "", /^meta=http:\/\/169\.254\.170\.2:\d+\/v4\/[0-9a-f]+$/);
+      assert.ok(hostLines.length > 2, "the host's interfaces are visible");
+    },
+  },
+  {
+    name: "dependsOn SUCCESS that fails keeps the dependent from starting; HEALTHY waits for the check",
+    async run(h) {
+      const failing = launch([
+        container("app", h.image, { command: ["true"], dependsOn: [{ containerName: "migrate", condition: "SUCCESS" }] }),
+        container("migrate", h.image, { essential: false, command: ["sh", "-c", "exit 4"] }),
+      ]);
+      const stopped = await runToStop(h, failing);
+      assert.equal(stopped.stopCode, "TaskFailedToStart");
+      assert.equal(stopped.containers[0]?.runtimeId, undefined);
+      assert.equal(stopped.containers[1]?.exitCode, 4);
+      assert.ok(!h.recorder.statuses(failing.taskArn).includes("RUNNING"));
+
+      const healthy = launch([
+        container("app", h.image, { command: ["sh", "-c", "echo app-started"], dependsOn: [{ containerName: "db", condition: "HEALTHY" }] }),
+        container("db", h.image, {
+          essential: false,
+          command: ["sh", "-c", "sleep 2; mkdir -p /tmp; touch /tmp/up; while true; do sleep 1; done"],
+          stopTimeoutSeconds: 1,
+          healthCheck: { command: ["CMD-SHELL", "test -f /tmp/up"], intervalSeconds: 1, timeoutSeconds: 2, retries: 10, startPeriodSeconds: 0 },
+        }),
+      ]);
+      const done = await runToStop(h, healthy);
+      assert.equal(done.stopCode, "EssentialContainerExited");
+      assert.equal(done.containers[0]?.exitCode, 0);
+      const reports = h.recorder.of(healthy.taskArn);
+      const appCreated = reports.findIndex((p) => p.containers[0]?.runtimeId !== undefined);
+      const dbHealthy = reports.findIndex((p) => p.containers[1]?.healthStatus === "HEALTHY");
+      assert.ok(dbHealthy >= 0 && dbHealthy < appCreated, "app was created before db was healthy");
+    },
+  },
 ];
