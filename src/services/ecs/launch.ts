@@ -9,7 +9,7 @@ import type { RequestContext } from "../service-types.ts";
 import { invalidParameter } from "./errors.ts";
 import { effectiveContainers, resourceNeeds, reservedPorts, taskLaunch } from "./launch-spec.ts";
 import { placeTasks } from "./placement.ts";
-import { applyProgress } from "./progress.ts";
+import { applyProgress, stoppedProgress } from "./progress.ts";
 import { runnerOf, type Runtime } from "./runtime.ts";
 import { arnPrefix, hexId, tables, type ClusterRecord, type ContainerInstanceRecord, type TaskDefinitionRecord, type TaskRecord } from "./state.ts";
 
@@ -197,17 +197,5 @@ export function launchTasks(ctx: RequestContext, rt: Runtime, req: LaunchRequest
 
 /** A task that fails before any container exists: STOPPED with TaskFailedToStart, as AWS reports it. */
 function failBeforeStart(rt: Runtime, scope: { account: string; region: string }, task: TaskRecord, reason: string): void {
-  const now = Date.now();
-  applyProgress(rt, {
-    taskArn: task.taskArn,
-    account: scope.account,
-    region: scope.region,
-    lastStatus: "STOPPED",
-    containers: task.containers.map((c) => ({ name: c.name, lastStatus: "STOPPED", networkBindings: [] })),
-    stoppingAt: now,
-    executionStoppedAt: now,
-    stoppedAt: now,
-    stopCode: "TaskFailedToStart",
-    stoppedReason: reason,
-  });
+  applyProgress(rt, stoppedProgress(task, scope, "TaskFailedToStart", reason));
 }

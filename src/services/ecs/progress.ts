@@ -1,5 +1,5 @@
 /** Runner progress → task records: statuses, containers, timestamps, stop codes; the ENI goes away when a task stops. */
-import type { TaskProgress } from "../../engine/containers/types.ts";
+import type { StopCode, TaskProgress } from "../../engine/containers/types.ts";
 import { log } from "../../shared/log.ts";
 import { deleteServiceInterface } from "../ec2/network/api.ts";
 import { backgroundContext, setObserver, type Runtime, currentRuntime } from "./runtime.ts";
@@ -24,6 +24,23 @@ const ATTACHMENT_STATUS: Record<string, string> = {
 };
 
 const ORDER = ["PROVISIONING", "PENDING", "ACTIVATING", "RUNNING", "DEACTIVATING", "STOPPING", "DEPROVISIONING", "STOPPED"];
+
+/** The report for a task that has no containers to stop (failed before start, gone after a restart, unknown to the runner). */
+export function stoppedProgress(task: TaskRecord, scope: { account: string; region: string }, stopCode: StopCode, reason: string): TaskProgress {
+  const now = Date.now();
+  return {
+    taskArn: task.taskArn,
+    account: scope.account,
+    region: scope.region,
+    lastStatus: "STOPPED",
+    containers: task.containers.map((c) => ({ name: c.name, lastStatus: "STOPPED", networkBindings: [] })),
+    stoppingAt: now,
+    executionStoppedAt: now,
+    stoppedAt: now,
+    stopCode,
+    stoppedReason: reason,
+  };
+}
 
 export function applyProgress(rt: Runtime, progress: TaskProgress): void {
   const ctx = backgroundContext(rt, { account: progress.account, region: progress.region });

@@ -10,7 +10,7 @@ import { log } from "../../shared/log.ts";
 import type { RequestContext } from "../service-types.ts";
 import { launchTasks } from "./launch.ts";
 import { onTaskChange } from "./progress.ts";
-import { backgroundContext, onRuntimeStart, scopeOfKey, type Runtime } from "./runtime.ts";
+import { backgroundContext, currentRuntime, onRuntimeStart, scopeOfKey, type Runtime } from "./runtime.ts";
 import { serviceKey, STOPPED_TASK_VISIBILITY_MS, tables, type DeploymentRecord, type ServiceRecord, type TaskRecord } from "./state.ts";
 import { findTaskDefinition } from "./task-definitions.ts";
 import { stopTask } from "./tasks.ts";
@@ -39,17 +39,12 @@ export function scheduleReconcile(rt: Runtime): void {
 
 onRuntimeStart((rt) => scheduleReconcile(rt));
 onTaskChange((task) => {
-  if (task.serviceKey && (task.lastStatus === "RUNNING" || task.lastStatus === "STOPPED")) {
-    const rt = currentRt;
-    if (rt) scheduleReconcile(rt);
-  }
+  const rt = currentRuntime();
+  if (rt && task.serviceKey && (task.lastStatus === "RUNNING" || task.lastStatus === "STOPPED")) scheduleReconcile(rt);
 });
-
-let currentRt: Runtime | undefined;
 
 /** One pass over every scope ECS was used in. */
 export function reconcileOnce(rt: Runtime): void {
-  currentRt = rt;
   let anyService = false;
   const prune = Date.now() - lastPrune > 60_000;
   if (prune) lastPrune = Date.now();

@@ -29,8 +29,6 @@ function deploymentConfig(given: DeploymentConfiguration | undefined, daemon: bo
   const max = config.maximumPercent ?? 200;
   if (min < 0 || min > 100) throw invalidParameter("minimumHealthyPercent must be between 0 and 100.");
   if (max < 0) throw invalidParameter("maximumPercent must be greater than or equal to 0.");
-  if (max < min) throw invalidParameter("maximumPercent must be greater than or equal to minimumHealthyPercent.");
-  if (min === 100 && max === 100) throw invalidParameter("The maximumPercent and minimumHealthyPercent cannot both be 100 for a rolling update.");
   return config;
 }
 

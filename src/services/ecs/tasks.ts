@@ -1,14 +1,15 @@
 /** Tasks: RunTask, StartTask, StopTask, DescribeTasks, ListTasks, and the restart rule (no containers survive a restart). */
-import type { CapacityProviderStrategyItem, Tag } from "@aws-sdk/client-ecs";
+import type { CapacityProviderStrategyItem, RunTaskRequest, Tag } from "@aws-sdk/client-ecs";
 import type { EcsOperations } from "../../generated/ecs.ts";
 import type { HandlerTable, RequestContext } from "../service-types.ts";
 import { FARGATE_PROVIDERS } from "./clusters.ts";
 import { checkTags, clusterNameOf, idOf, page, requireCluster } from "./common.ts";
 import { invalidParameter } from "./errors.ts";
 import { checkOverrides } from "./launch-spec.ts";
-import { launchTasks } from "./launch.ts";
+import { launchTasks, type LaunchRequest } from "./launch.ts";
+import { syncContainerInstances } from "./instances-sync.ts";
 import { checkPlacement } from "./placement.ts";
-import { applyProgress } from "./progress.ts";
+import { applyProgress, stoppedProgress } from "./progress.ts";
 import { attachRuntime, backgroundContext, onRuntimeStart, runnerOf, scopeOfKey, type Runtime } from "./runtime.ts";
 import { isVisibleTask, tables, type ClusterRecord, type TaskDefinitionRecord, type TaskRecord } from "./state.ts";
 import { requireRunnableTaskDefinition } from "./task-definitions.ts";
@@ -66,6 +67,21 @@ function tagsFor(def: TaskDefinitionRecord, given: Tag[] | undefined, propagate:
   return tags;
 }
 
+/** What RunTask and StartTask take alike: network, overrides, startedBy, group, tags, execute command. */
+function commonLaunchFields(
+  def: TaskDefinitionRecord,
+  input: Pick<RunTaskRequest, "networkConfiguration" | "overrides" | "startedBy" | "group" | "tags" | "propagateTags" | "enableExecuteCommand">,
+): Pick<LaunchRequest, "networkConfiguration" | "overrides" | "startedBy" | "group" | "tags" | "enableExecuteCommand"> {
+  return {
+    ...(input.networkConfiguration ? { networkConfiguration: input.networkConfiguration } : {}),
+    overrides: checkOverrides(def, input.overrides),
+    ...(input.startedBy ? { startedBy: input.startedBy } : {}),
+    group: input.group ?? `family:${def.family}`,
+    tags: tagsFor(def, input.tags, input.propagateTags),
+    enableExecuteCommand: input.enableExecuteCommand ?? false,
+  };
+}
+
 function findTask(ctx: RequestContext, cluster: ClusterRecord, ref: string): TaskRecord | undefined {
   const task = tables(ctx.state).tasks.get(ctx, idOf(ref));
   return task && task.clusterName === cluster.clusterName && isVisibleTask(task) ? task : undefined;
@@ -89,19 +105,7 @@ export function stopTask(ctx: RequestContext, rt: Runtime, task: TaskRecord, sto
     if (runner.active().includes(task.taskArn)) {
       runner.stop(task.taskArn, stopCode, reason);
     } else {
-      const now = Date.now();
-      applyProgress(rt, {
-        taskArn: task.taskArn,
-        account: ctx.account,
-        region: ctx.region,
-        lastStatus: "STOPPED",
-        containers: task.containers.map((c) => ({ name: c.name, lastStatus: "STOPPED", networkBindings: [] })),
-        stoppingAt: now,
-        executionStoppedAt: now,
-        stoppedAt: now,
-        stopCode,
-        stoppedReason: reason,
-      });
+      applyProgress(rt, stoppedProgress(task, ctx, stopCode, reason));
     }
   });
   return updated;
@@ -116,6 +120,7 @@ export const taskHandlers: HandlerTable<Ops> = {
     if (input.startedBy && input.startedBy.length > 128) throw invalidParameter("startedBy must be at most 128 characters.");
     const def = requireRunnableTaskDefinition(ctx, input.taskDefinition ?? "");
     const { launchType, capacityProviderName } = resolveLaunchType(cluster, def, input.launchType, input.capacityProviderStrategy);
+    if (launchType !== "FARGATE") syncContainerInstances(ctx);
     checkPlacement(input.placementConstraints, input.placementStrategy);
     if (launchType === "FARGATE" && ((input.placementConstraints ?? []).length > 0 || (input.placementStrategy ?? []).length > 0)) {
       throw invalidParameter("Task placement constraints and strategies are not supported for tasks using the Fargate launch type.");
@@ -126,12 +131,7 @@ export const taskHandlers: HandlerTable<Ops> = {
       count,
       launchType,
       ...(capacityProviderName ? { capacityProviderName } : {}),
-      ...(input.networkConfiguration ? { networkConfiguration: input.networkConfiguration } : {}),
-      overrides: checkOverrides(def, input.overrides),
-      ...(input.startedBy ? { startedBy: input.startedBy } : {}),
-      group: input.group ?? `family:${def.family}`,
-      tags: tagsFor(def, input.tags, input.propagateTags),
-      enableExecuteCommand: input.enableExecuteCommand ?? false,
+      ...commonLaunchFields(def, input),
       placementConstraints: [...(def.placementConstraints ?? []).map((c) => ({ type: c.type, expression: c.expression })), ...(input.placementConstraints ?? [])],
       placementStrategy: input.placementStrategy ?? [],
     });
@@ -161,12 +161,7 @@ export const taskHandlers: HandlerTable<Ops> = {
       taskDefinition: def,
       count: hosts.length,
       launchType: "EC2",
-      ...(input.networkConfiguration ? { networkConfiguration: input.networkConfiguration } : {}),
-      overrides: checkOverrides(def, input.overrides),
-      ...(input.startedBy ? { startedBy: input.startedBy } : {}),
-      group: input.group ?? `family:${def.family}`,
-      tags: tagsFor(def, input.tags, input.propagateTags),
-      enableExecuteCommand: input.enableExecuteCommand ?? false,
+      ...commonLaunchFields(def, input),
       placementConstraints: [],
       placementStrategy: [],
       containerInstances: hosts,
@@ -238,23 +233,12 @@ onRuntimeStart((rt) => {
   const scopes = new Set<string>();
   for (const row of [...t.tasks.memoryRows(), ...t.services.memoryRows(), ...t.instances.memoryRows()]) scopes.add(row.scope);
   for (const key of scopes) rt.scopes.add(key);
-  const now = Date.now();
   for (const key of scopes) {
     const ctx = backgroundContext(rt, scopeOfKey(key));
     const live = t.tasks.list(ctx).filter((task) => task.lastStatus !== "STOPPED");
     for (const task of live) {
-      applyProgress(rt, {
-        taskArn: task.taskArn,
-        account: ctx.account,
-        region: ctx.region,
-        lastStatus: "STOPPED",
-        containers: task.containers.map((c) => ({ name: c.name, lastStatus: "STOPPED", networkBindings: [], reason: "Stratus restarted" })),
-        stoppingAt: now,
-        executionStoppedAt: now,
-        stoppedAt: now,
-        stopCode: task.serviceKey ? "ServiceSchedulerInitiated" : "TaskFailedToStart",
-        stoppedReason: "Stratus restarted: the task's containers did not survive the restart",
-      });
+      const reason = "Stratus restarted: the task's containers did not survive the restart";
+      applyProgress(rt, stoppedProgress(task, ctx, "TerminationNotice", reason));
     }
   }
 });
