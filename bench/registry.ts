@@ -1,12 +1,12 @@
 /** `node bench/registry.ts`: skopeo push and pull throughput of one ~80 MB random-content image to Stratus's registry vs Debian's reference registry (docker-registry). */
 import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { randomBytes } from "node:crypto";
 import { CreateRepositoryCommand, ECRClient, GetAuthorizationTokenCommand } from "@aws-sdk/client-ecr";
 import { clientConfig, startStratus } from "../test/support/server.ts";
+import { freePort } from "./peers.ts";
 
 const RUNS = Number(process.env.BENCH_REGISTRY_RUNS ?? 5);
 const LAYERS = Number(process.env.BENCH_REGISTRY_LAYERS ?? 4);
@@ -23,18 +23,6 @@ function must(command: string, args: string[], options: { cwd?: string } = {}): 
   const result = spawnSync(command, args, { encoding: "utf8", cwd: options.cwd, timeout: 600_000, maxBuffer: 64 * 1024 * 1024 });
   if (result.status !== 0) throw new Error(`${command} ${args.join(" ")} failed: ${result.stderr}`);
   return result.stdout;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      const port = typeof address === "object" && address ? address.port : 0;
-      server.close(() => resolvePort(port));
-    });
-  });
 }
 
 /** An image of LAYERS random (incompressible) layers, built locally, saved once as an OCI layout with gzip layers. */
