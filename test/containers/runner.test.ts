@@ -1,6 +1,10 @@
 /** The docker task runner against a real engine: the conformance cases, plus what only Docker has (no engine, reaping). */
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createServer, type AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { createTaskRunner } from "../../src/engine/containers/index.ts";
@@ -105,5 +109,56 @@ test("a new runner removes containers left by Stratus processes that are gone", 
   } finally {
     await runner.close();
     await services.close();
+  }
+});
+
+test("an ECR-style image is pulled from the registry registryAuth names, and its digest recorded", { skip: dockerSkip() }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), "stratus-registry-"));
+  const port = await new Promise<number>((resolve) => {
+    const probe = createServer().listen(0, "127.0.0.1", () => {
+      const free = (probe.address() as AddressInfo).port;
+      probe.close(() => resolve(free));
+    });
+  });
+  writeFileSync(join(dir, "config.yml"), `version: 0.1\nstorage:\n  filesystem:\n    rootdirectory: ${dir}/data\nhttp:\n  addr: 127.0.0.1:${port}\n`);
+  const registry = spawn("docker-registry", ["serve", join(dir, "config.yml")], { stdio: "ignore" });
+  const local = `127.0.0.1:${port}/runner-test/pulled:v1`;
+  try {
+    for (let attempt = 0; attempt < 100; attempt++) {
+      if (await fetch(`http://127.0.0.1:${port}/v2/`).then((response) => response.ok, () => false)) break;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    docker(["tag", busyboxImage(), local]);
+    docker(["push", local]);
+    const digest = docker(["inspect", "--format", "{{index .RepoDigests 0}}", local]).trim().split("@")[1];
+    docker(["rmi", local]);
+    const asked: string[] = [];
+    const services = await testServices((_task, image) => {
+      asked.push(image);
+      return image.includes(".dkr.ecr.") ? { serveraddress: `127.0.0.1:${port}`, username: "AWS", password: "token" } : undefined;
+    });
+    const recorder = new Recorder();
+    const runner = createTaskRunner(recorder.observer, services);
+    try {
+      const task = launch([container("app", "000000000000.dkr.ecr.us-east-1.amazonaws.com/runner-test/pulled:v1", { command: ["true"] })]);
+      runner.start(task);
+      const stopped = await recorder.status(task.taskArn, "STOPPED");
+      assert.equal(stopped.stopCode, "EssentialContainerExited", stopped.stoppedReason);
+      assert.equal(stopped.containers[0]?.exitCode, 0);
+      assert.equal(stopped.containers[0]?.imageDigest, digest);
+      assert.deepEqual(asked, ["000000000000.dkr.ecr.us-east-1.amazonaws.com/runner-test/pulled:v1"]);
+      const missing = launch([container("app", "000000000000.dkr.ecr.us-east-1.amazonaws.com/runner-test/absent:v1")]);
+      runner.start(missing);
+      const failed = await recorder.status(missing.taskArn, "STOPPED");
+      assert.equal(failed.stopCode, "TaskFailedToStart");
+      assert.match(failed.stoppedReason ?? "", /^CannotPullContainerError: .*runner-test\/absent/);
+    } finally {
+      await runner.close();
+      await services.close();
+    }
+  } finally {
+    registry.kill();
+    spawnSync("docker", ["rmi", local], { stdio: "ignore" });
+    rmSync(dir, { recursive: true, force: true });
   }
 });

@@ -45,7 +45,7 @@ export async function resolveImage(client: DockerClient, services: RunnerService
     }
   } catch (error) {
     if (error instanceof DockerError && error.status === 0) throw error;
-    throw new PullFailure(`CannotPullContainerError: pull image manifest has been retried 1 time(s): failed to resolve ref ${reference}: ${(error as Error).message}`);
+    throw new PullFailure(`CannotPullContainerError: pull image manifest has been retried 1 time(s): failed to resolve ref ${image}: ${(error as Error).message}`);
   }
   const info = await client.imageInspect(reference);
   if (!info) throw new PullFailure(`CannotPullContainerError: ${reference}: image not found after pull`);
