@@ -2,7 +2,8 @@
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { after, before, describe, it } from "node:test";
-import { BatchDeleteImageCommand, CreateRepositoryCommand, DescribeImagesCommand } from "@aws-sdk/client-ecr";
+import { BatchDeleteImageCommand, CreateRepositoryCommand, DescribeImagesCommand, ECRClient } from "@aws-sdk/client-ecr";
+import { clientConfig, startStratus, tempDataDir } from "../support/server.ts";
 import { ecrFixture, registryPassword, sha256, type EcrFixture } from "./support.ts";
 
 let fx: EcrFixture;
@@ -214,6 +215,28 @@ describe("OCI registry protocol", () => {
     assert.equal(overwrite.code, "TAG_INVALID");
   });
 
+  it("stores a Docker manifest list over children pushed by digest, and keeps referenced children", async () => {
+    const child = await imageManifest("reg/app");
+    const childDigest = sha256(child);
+    assert.equal((await call("PUT", `/v2/reg/app/manifests/${childDigest}`, { body: child, headers: { "content-type": OCI_MANIFEST } })).status, 201);
+    const LIST = "application/vnd.docker.distribution.manifest.list.v2+json";
+    const list = JSON.stringify({
+      schemaVersion: 2,
+      mediaType: LIST,
+      manifests: [{ mediaType: OCI_MANIFEST, size: Buffer.byteLength(child), digest: childDigest, platform: { architecture: "amd64", os: "linux" } }],
+    });
+    const put = await call("PUT", "/v2/reg/app/manifests/multi", { body: list, headers: { "content-type": LIST } });
+    assert.equal(put.status, 201);
+    const got = await call("GET", "/v2/reg/app/manifests/multi", { headers: { accept: `${LIST}, ${OCI_MANIFEST}` } });
+    assert.equal(got.headers.get("content-type"), LIST);
+    assert.equal(got.headers.get("docker-content-digest"), sha256(list));
+    const { imageDetails } = await fx.ecr.send(new DescribeImagesCommand({ repositoryName: "reg/app", imageIds: [{ imageTag: "multi" }] }));
+    assert.equal(imageDetails?.[0]?.imageManifestMediaType, LIST);
+    const deleteChild = await call("DELETE", `/v2/reg/app/manifests/${childDigest}`);
+    assert.equal(deleteChild.status, 403);
+    assert.equal(deleteChild.code, "DENIED");
+  });
+
   it("deletes manifests by digest and lists the catalog", async () => {
     const manifest = await imageManifest("reg/other");
     const digest = sha256(manifest);
@@ -223,5 +246,40 @@ describe("OCI registry protocol", () => {
     assert.equal((await call("DELETE", `/v2/reg/other/manifests/${digest}`)).code, "MANIFEST_UNKNOWN");
     const catalog = JSON.parse((await call("GET", "/v2/_catalog")).body.toString()) as { repositories: string[] };
     assert.deepEqual(catalog.repositories, ["reg/app", "reg/immutable", "reg/other"]);
+  });
+});
+
+describe("OCI registry uploads across a restart", () => {
+  it("an unfinished chunked upload resumes after Stratus restarts on the same data dir", async () => {
+    const data = tempDataDir("stratus-ecr-upload-");
+    const first = await startStratus({ dataDir: data.dir });
+    const ecr = new ECRClient(clientConfig(first.endpoint));
+    try {
+      await ecr.send(new CreateRepositoryCommand({ repositoryName: "resume/app" }));
+      const credential = `Basic ${Buffer.from(`AWS:${await registryPassword(ecr)}`).toString("base64")}`;
+      const bytes = randomBytes(50_000);
+      const started = await fetch(`${first.endpoint}/v2/resume/app/blobs/uploads/`, { method: "POST", headers: { authorization: credential } });
+      const location = started.headers.get("location") ?? "";
+      await fetch(`${first.endpoint}${location}`, { method: "PATCH", headers: { authorization: credential, "content-range": "0-29999" }, body: bytes.subarray(0, 30_000) });
+      await first.stop();
+      const second = await startStratus({ dataDir: data.dir });
+      try {
+        const status = await fetch(`${second.endpoint}${location}`, { headers: { authorization: credential } });
+        assert.equal(status.status, 204);
+        assert.equal(status.headers.get("range"), "0-29999");
+        const rest = await fetch(`${second.endpoint}${location}`, { method: "PATCH", headers: { authorization: credential, "content-range": "30000-49999" }, body: bytes.subarray(30_000) });
+        assert.equal(rest.status, 202);
+        const done = await fetch(`${second.endpoint}${location}?digest=${sha256(bytes)}`, { method: "PUT", headers: { authorization: credential } });
+        assert.equal(done.status, 201);
+        const blob = await fetch(`${second.endpoint}/v2/resume/app/blobs/${sha256(bytes)}`, { headers: { authorization: credential } });
+        assert.deepEqual(Buffer.from(await blob.arrayBuffer()), bytes);
+      } finally {
+        await second.stop();
+      }
+    } finally {
+      ecr.destroy();
+      await first.stop();
+      data.remove();
+    }
   });
 });
