@@ -28,7 +28,8 @@ exports.handler = async (event, context) => {
   return {
     which: "handler", event,
     env: { name: process.env.AWS_LAMBDA_FUNCTION_NAME, memory: process.env.AWS_LAMBDA_FUNCTION_MEMORY_SIZE, region: process.env.AWS_REGION,
-      mine: process.env.MY_SETTING, taskRoot: process.env.LAMBDA_TASK_ROOT, api: process.env.AWS_LAMBDA_RUNTIME_API, path: process.env.PATH },
+      mine: process.env.MY_SETTING, taskRoot: process.env.LAMBDA_TASK_ROOT, api: process.env.AWS_LAMBDA_RUNTIME_API, path: process.env.PATH,
+      endpoint: process.env.AWS_ENDPOINT_URL },
     memoryLimit: read("/sys/fs/cgroup/memory/memory.limit_in_bytes") ?? read("/sys/fs/cgroup/memory.max"),
     requestId: context.awsRequestId, pid: process.pid, cwd: process.cwd(),
   };
@@ -118,14 +119,19 @@ describe("image functions on Docker", { skip }, () => {
     assert.equal(body.env.region, "us-east-1");
     assert.equal(body.env.mine, "from-config");
     assert.equal(body.env.taskRoot, "/var/task");
-    assert.match(body.env.api ?? "", /^[\d.]+:\d+$/);
+    // On the internal task network the container reaches only the host's gateway address: the Runtime API and Stratus are there.
+    assert.match(body.env.api ?? "", /^169\.254\.170\.2:\d+$/);
+    assert.match(body.env.endpoint ?? "", /^http:\/\/169\.254\.170\.2:\d+$/);
     // The image's own PATH is kept.
     assert.equal(body.env.path, "/var/lang/bin:/bin");
     assert.equal(body.cwd, "/var/task");
     assert.equal(Number(body.memoryLimit), 256 * 1024 * 1024);
     const second = await fx.lambda.send(new InvokeCommand({ FunctionName: "img-basic", Payload: Buffer.from("{}") }));
     assert.equal((json(second.Payload) as { pid: number }).pid, body.pid, "the warm container serves the next call");
-    assert.equal(containersOf("img-basic").length, 1);
+    const containers = containersOf("img-basic");
+    assert.equal(containers.length, 1);
+    const networks = JSON.parse(docker(["inspect", "--format", "{{json .NetworkSettings.Networks}}", containers[0] ?? ""])) as Record<string, { Gateway: string }>;
+    assert.deepEqual(Object.values(networks).map((n) => n.Gateway), ["169.254.170.2"]);
   });
 
   it("answers GetFunction with the image, its digest and ImageConfigResponse", async () => {
@@ -240,6 +246,22 @@ describe("image functions on Docker", { skip }, () => {
     const pids = calls.map((call) => (json(call.Payload) as { pid: number; requestId: string }).requestId);
     assert.equal(new Set(pids).size, 2);
     assert.equal(containersOf("img-parallel").length, 2);
+  });
+});
+
+describe("image functions on the host's network (STRATUS_LAMBDA_DOCKER_NETWORK=host)", { skip }, () => {
+  it("serves the Runtime API and Stratus on 127.0.0.1", async () => {
+    const own = await lambdaFixture({ env: { STRATUS_LAMBDA_DOCKER_NETWORK: "host" } });
+    try {
+      await own.lambda.send(new CreateFunctionCommand({ FunctionName: "img-host", PackageType: "Image", Code: { ImageUri: TAG_V1 }, Role: own.roleArn }));
+      await new Promise((resolveWait) => setTimeout(resolveWait, 60));
+      const out = await own.lambda.send(new InvokeCommand({ FunctionName: "img-host" }));
+      const body = json(out.Payload) as { env: Record<string, string> };
+      assert.match(body.env.api ?? "", /^127\.0\.0\.1:\d+$/);
+      assert.equal(body.env.endpoint, own.server.endpoint);
+    } finally {
+      await own.close();
+    }
   });
 });
 

@@ -3,6 +3,7 @@ import { constants } from "node:os";
 import { onShutdown } from "../../shared/shutdown.ts";
 import { createDockerClient, DockerError, splitImageReference, type ContainerCreateOptions, type DockerClient, type HostConfig } from "../docker/client.ts";
 import { Environment, type RuntimeChild } from "./environment.ts";
+import { placement } from "./image-network.ts";
 import { serveRuntimeApi } from "./runtime-api.ts";
 import { baseEnvironment } from "./runtimes.ts";
 import type { FunctionSpec, ImageSpec } from "./types.ts";
@@ -129,27 +130,28 @@ export class ImageEnvironment extends Environment {
     const image = this.spec.image;
     if (!image) throw new Error(`${this.spec.functionName} is not a container image function`);
     const engine = client();
-    const { server, address } = await serveRuntimeApi(this);
-    this.server = server;
     try {
       await ensureImage(engine, image);
     } catch (error) {
       if (error instanceof DockerError && error.status === 0) throw new ImageUnavailable(`Stratus needs a Docker engine to run container image functions: ${error.message}.`);
       throw error;
     }
+    const where = await placement(engine, this.spec.endpoint);
+    const { server, address } = await serveRuntimeApi(this, where.runtimeHost);
+    this.server = server;
     const credentials = this.spec.credentials();
     const variables: Record<string, string> = {
       ...baseEnvironment(this.spec, credentials, "/var/task", "/var/runtime"),
       AWS_LAMBDA_RUNTIME_API: address,
       AWS_LAMBDA_LOG_STREAM_NAME: this.logStream,
+      AWS_ENDPOINT_URL: where.endpoint,
     };
     // The image's own PATH and runtime identity stay; the handler is the image's CMD (its entry point reads it).
     delete variables.PATH;
     delete variables._HANDLER;
     delete variables.AWS_EXECUTION_ENV;
     const bytes = this.spec.memoryMb * 1024 * 1024;
-    // Host networking: the container reaches this environment's Runtime API and Stratus on 127.0.0.1.
-    const hostConfig = { NetworkMode: "host", Memory: bytes, MemorySwap: bytes, AutoRemove: false };
+    const hostConfig = { NetworkMode: where.networkMode, Memory: bytes, MemorySwap: bytes, AutoRemove: false };
     const options: ContainerCreateOptions = {
       Image: image.reference,
       Env: Object.entries(variables).map(([key, value]) => `${key}=${value}`),

@@ -63,8 +63,11 @@ async function route(handler: RuntimeApiHandler, req: IncomingMessage, res: Serv
   setImmediate(() => reply(res, 202, { status: "OK" }));
 }
 
-/** Listens on 127.0.0.1 (ephemeral port); resolves with the server and its host:port for AWS_LAMBDA_RUNTIME_API. */
-export function serveRuntimeApi(handler: RuntimeApiHandler): Promise<{ server: Server; address: string }> {
+/**
+ * Listens on 127.0.0.1 (or `host`: the containers' gateway for image functions), ephemeral port; resolves with the
+ * server and its host:port for AWS_LAMBDA_RUNTIME_API.
+ */
+export function serveRuntimeApi(handler: RuntimeApiHandler, host = "127.0.0.1"): Promise<{ server: Server; address: string }> {
   const server = http.createServer((req, res) => {
     route(handler, req, res).catch(() => res.destroy());
   });
@@ -74,10 +77,10 @@ export function serveRuntimeApi(handler: RuntimeApiHandler): Promise<{ server: S
   server.keepAliveTimeout = 0;
   return new Promise((resolveListen, reject) => {
     server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
+    server.listen(0, host, () => {
       const address = server.address();
       const port = typeof address === "object" && address ? address.port : 0;
-      resolveListen({ server, address: `127.0.0.1:${port}` });
+      resolveListen({ server, address: `${host}:${port}` });
     });
   });
 }
