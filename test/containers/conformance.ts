@@ -339,4 +339,15 @@ export const runnerConformanceCases: RunnerConformanceCase[] = [
       assert.ok(dbHealthy >= 0 && dbHealthy < appCreated, "app was created before db was healthy");
     },
   },
+  {
+    name: "a container the engine cannot start fails the task with CannotStartContainerError",
+    async run(h) {
+      const task = launch([container("app", h.image, { entryPoint: ["/no/such/program"] })]);
+      const stopped = await runToStop(h, task);
+      assert.equal(stopped.stopCode, "TaskFailedToStart");
+      assert.match(stopped.stoppedReason ?? "", /^CannotStartContainerError: .*no\/such\/program/);
+      assert.match(stopped.containers[0]?.reason ?? "", /^CannotStartContainerError: /);
+      assert.equal(stopped.containers[0]?.lastStatus, "STOPPED");
+    },
+  },
 ];

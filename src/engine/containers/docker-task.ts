@@ -260,7 +260,15 @@ export class DockerTask {
       container.progress.privateIp = this.pause?.ip;
       await this.publish(container, this.pause?.ip ?? "");
     }
-    await client.containerStart(id);
+    try {
+      await client.containerStart(id);
+    } catch (error) {
+      // The agent reports the engine's refusal (bad entrypoint, unknown user …) on the container and the task.
+      container.progress.lastStatus = "STOPPED";
+      container.progress.reason = `CannotStartContainerError: ${(error as Error).message}`;
+      this.notify();
+      throw new StartFailure(container.progress.reason);
+    }
     container.startedAt = Date.now();
     this.exits.push(this.watchExit(container, id));
     const shipper = shipAwslogs(client, this.context.services, this.task, container.launch, id);

@@ -15,7 +15,12 @@ function alive(pid: number): boolean {
 /** Removes every container and volume this engine holds for a given run, or (no runId) for Stratus processes that are gone. */
 export async function reap(client: DockerClient, runId?: string): Promise<number> {
   const label = runId ? `stratus.run-id=${runId}` : "stratus.managed=true";
-  const orphan = (labels: Record<string, string> | null): boolean => runId !== undefined || !alive(Number(labels?.["stratus.pid"] ?? 0) || -1);
+  const orphan = (labels: Record<string, string> | null): boolean => {
+    if (runId !== undefined) return true;
+    const pid = Number(labels?.["stratus.pid"]);
+    // Without an owner pid there is no telling whether its owner is gone: leave it.
+    return Number.isInteger(pid) && pid > 0 && !alive(pid);
+  };
   let removed = 0;
   for (const container of await client.containerList([label])) {
     if (!orphan(container.Labels)) continue;
