@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { CloudWatchLogsClient, GetLogEventsCommand } from "@aws-sdk/client-cloudwatch-logs";
 import { DescribeSubnetsCommand, EC2Client } from "@aws-sdk/client-ec2";
 import { CreateRepositoryCommand, DescribeImagesCommand, ECRClient } from "@aws-sdk/client-ecr";
-import { DescribeTasksCommand, ECSClient, RegisterTaskDefinitionCommand, RunTaskCommand, StopTaskCommand, type Task } from "@aws-sdk/client-ecs";
+import { CreateClusterCommand, DescribeTasksCommand, ECSClient, RegisterTaskDefinitionCommand, RunTaskCommand, StopTaskCommand, type Task } from "@aws-sdk/client-ecs";
 import { busyboxImage, docker, dockerSkip } from "../support/docker.ts";
 import { cliEnv, clientConfig, startStratus, type RunningStratus } from "../support/server.ts";
 
@@ -78,7 +78,7 @@ test("an image built and pushed with docker runs as a Fargate task that serves H
   const base = busyboxImage();
   writeFileSync(
     join(buildDir, "Dockerfile"),
-    `FROM ${base}\nRUN mkdir -p /www && echo hello-from-stratus > /www/index.html\nCMD ["httpd", "-f", "-v", "-p", "8080", "-h", "/www"]\n`,
+    `FROM ${base}\nRUN mkdir -p /www && echo hello-from-stratus > /www/index.html\nCMD ["httpd", "-f", "-vv", "-p", "8080", "-h", "/www"]\n`,
   );
   docker(["build", "-q", "-t", localTag, buildDir]);
 
@@ -110,6 +110,8 @@ test("an image built and pushed with docker runs as a Fargate task that serves H
       networkMode: "awsvpc",
       cpu: "256",
       memory: "512",
+      // Fargate needs an execution role to pull from ECR and to ship awslogs (AWS rejects the definition without one).
+      executionRoleArn: "arn:aws:iam::000000000000:role/ecsTaskExecutionRole",
       containerDefinitions: [
         {
           name: "web",
@@ -128,13 +130,16 @@ test("an image built and pushed with docker runs as a Fargate task that serves H
   const subnets = await ec2.send(new DescribeSubnetsCommand({ Filters: [{ Name: "default-for-az", Values: ["true"] }] }));
   const subnetId = subnets.Subnets?.[0]?.SubnetId;
   assert.ok(subnetId, "the default VPC has a default subnet");
+  // Like AWS, RunTask without a cluster means the `default` cluster, which must exist.
+  const cluster = (await ecs.send(new CreateClusterCommand({ clusterName: `e2e-${process.pid}` }))).cluster?.clusterArn;
+  assert.ok(cluster);
   const run = await ecs.send(
-    new RunTaskCommand({ taskDefinition: family, launchType: "FARGATE", networkConfiguration: { awsvpcConfiguration: { subnets: [subnetId], assignPublicIp: "DISABLED" } } }),
+    new RunTaskCommand({ cluster, taskDefinition: family, launchType: "FARGATE", networkConfiguration: { awsvpcConfiguration: { subnets: [subnetId], assignPublicIp: "DISABLED" } } }),
   );
   assert.deepEqual(run.failures, []);
   const taskArn = run.tasks?.[0]?.taskArn;
   assert.ok(taskArn);
-  const cluster = run.tasks?.[0]?.clusterArn ?? "default";
+  assert.equal(run.tasks?.[0]?.clusterArn, cluster);
   const running = await eventually("RUNNING", async () => {
     const task = await describeTask(cluster, taskArn);
     assert.notEqual(task.lastStatus, "STOPPED", `task stopped: ${task.stoppedReason}`);
@@ -162,12 +167,13 @@ test("an image built and pushed with docker runs as a Fargate task that serves H
     try {
       const events = await logs.send(new GetLogEventsCommand({ logGroupName: `/ecs/${family}`, logStreamName: `app/web/${taskId}`, startFromHead: true }));
       const found = events.events?.map((event) => event.message ?? "") ?? [];
-      return found.some((line) => line.includes("index.html")) ? found : undefined;
+      return found.some((line) => line.includes("url:/index.html")) ? found : undefined;
     } catch {
       return undefined;
     }
   });
-  assert.ok(lines.some((line) => line.includes("GET /index.html")), `httpd's request log is in CloudWatch Logs: ${lines.join(" | ")}`);
+  // busybox httpd -vv logs each request as "<peer>: url:/index.html" and "<peer>: response:200" on stderr.
+  assert.ok(lines.some((line) => line.endsWith("response:200")), `httpd's request log is in CloudWatch Logs: ${lines.join(" | ")}`);
 
   // 8. StopTask → STOPPED with the container's exit code and stopCode UserInitiated.
   await ecs.send(new StopTaskCommand({ cluster, task: taskArn, reason: "e2e done" }));

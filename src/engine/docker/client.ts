@@ -147,7 +147,9 @@ export class DockerClient {
   async imagePull(image: string, auth?: RegistryAuth, onProgress?: (event: { status?: string; id?: string }) => void): Promise<void> {
     const { repository, tag } = splitImageReference(image);
     const headers: Record<string, string> = {};
-    if (auth) headers["X-Registry-Auth"] = Buffer.from(JSON.stringify(auth)).toString("base64url");
+    // URL-safe base64 *with* padding: Engine 20.10 decodes with Go's base64.URLEncoding, which rejects unpadded input
+    // and then pulls anonymously ("no basic auth credentials").
+    if (auth) headers["X-Registry-Auth"] = Buffer.from(JSON.stringify(auth)).toString("base64").replace(/\+/g, "-").replace(/\//g, "_");
     const res = await this.open("POST", "/images/create", { query: { fromImage: repository, tag }, headers });
     const status = res.statusCode ?? 0;
     let buffered = "";
