@@ -39,8 +39,9 @@ describe("Fargate tasks on Docker", { skip }, () => {
             {
               name: "web",
               image,
-              command: ["sh", "-c", "echo hello-from-ecs > /www/index.html && echo server starting && exec httpd -f -v -p 8080 -h /www"],
+              command: ["sh", "-c", "echo hello-from-ecs > /index.html && echo server starting && exec httpd -f -v -p 8080 -h /"],
               portMappings: [{ containerPort: 8080 }],
+              stopTimeout: 2,
               logConfiguration: { logDriver: "awslogs", options: { "awslogs-group": "/ecs/httpd", "awslogs-region": "us-east-1", "awslogs-stream-prefix": "ecs", "awslogs-create-group": "true" } },
             },
           ],
