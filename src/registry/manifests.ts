@@ -54,7 +54,14 @@ export async function handleManifest(call: RegistryCall, name: string, reference
     } catch (error) {
       if (!(error instanceof ImageError)) throw error;
       if (error.kind !== "already-exists") throw imageErrorToRegistry(error);
-      // Pushing the same manifest again (docker does on every push) is a success on the registry side.
+      // ECR refuses even an identical push over an existing tag of an immutable repository (kaniko and buildkit
+      // report TAG_INVALID for it); elsewhere pushing the same manifest again is a success.
+      if (!reference.includes(":") && repository.imageTagMutability.startsWith("IMMUTABLE")) {
+        throw new RegistryError(
+          "TAG_INVALID",
+          `The image tag '${reference}' already exists in the '${name}' repository and cannot be overwritten because the repository is immutable.`,
+        );
+      }
       const held = findImage(call, name, reference);
       if (!held) throw imageErrorToRegistry(error);
       image = held;

@@ -208,7 +208,10 @@ describe("OCI registry protocol", () => {
 
     const first = await imageManifest("reg/immutable");
     assert.equal((await call("PUT", "/v2/reg/immutable/manifests/v1", { body: first, headers: { "content-type": OCI_MANIFEST } })).status, 201);
-    assert.equal((await call("PUT", "/v2/reg/immutable/manifests/v1", { body: first, headers: { "content-type": OCI_MANIFEST } })).status, 201);
+    // As on ECR, even the identical manifest cannot be pushed again over an immutable tag.
+    const same = await call("PUT", "/v2/reg/immutable/manifests/v1", { body: first, headers: { "content-type": OCI_MANIFEST } });
+    assert.equal(same.code, "TAG_INVALID");
+    assert.equal((await call("PUT", `/v2/reg/immutable/manifests/${sha256(first)}`, { body: first, headers: { "content-type": OCI_MANIFEST } })).status, 201);
     const second = await imageManifest("reg/immutable");
     const overwrite = await call("PUT", "/v2/reg/immutable/manifests/v1", { body: second, headers: { "content-type": OCI_MANIFEST } });
     assert.equal(overwrite.status, 400);
