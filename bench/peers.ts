@@ -1,5 +1,5 @@
 /** Starting and measuring the servers a benchmark compares: Stratus and Moto, on free loopback ports. */
-import { spawn, type ChildProcess } from "node:child_process";
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
@@ -82,4 +82,9 @@ export function memoryMb(pid: number): { rss: number; private: number } {
   const rollup = readFileSync(`/proc/${pid}/smaps_rollup`, "utf8");
   const kb = (field: string): number => Number(new RegExp(`^${field}:\\s+(\\d+)`, "m").exec(rollup)?.[1] ?? 0);
   return { rss: kb("Rss") / 1024, private: (kb("Private_Clean") + kb("Private_Dirty")) / 1024 };
+}
+
+/** Whether `docker info` reaches an engine (the container benchmarks need one). */
+export function dockerReachable(): boolean {
+  return spawnSync("docker", ["info", "--format", "{{.ServerVersion}}"], { stdio: "ignore", timeout: 10_000 }).status === 0;
 }

@@ -94,3 +94,13 @@ if (process.env.BENCH_EC2 !== "0") await runEc2Bench();
 
 // Lambda section (bench/lambda.ts, also `npm run bench:lambda`); BENCH_LAMBDA=0 skips it.
 if (process.env.BENCH_LAMBDA !== "0") await import("./lambda.ts");
+
+// Containers (bench/ecs.ts, bench/registry.ts, also runnable alone); they need a Docker engine. BENCH_CONTAINERS=0 skips them.
+if (process.env.BENCH_CONTAINERS !== "0") {
+  const { dockerReachable } = await import("./peers.ts");
+  if (!dockerReachable()) console.log("\nContainers: skipped (no Docker engine reachable)");
+  else {
+    await (await import("./ecs.ts")).benchEcs();
+    await (await import("./registry.ts")).benchRegistry();
+  }
+}
