@@ -10,8 +10,9 @@ export interface PortProxy {
 /** A TCP forwarder 127.0.0.1:hostPort → target:targetPort (hostPort 0: any free port). Rejects with EADDRINUSE when taken. */
 export function tcpProxy(hostPort: number, target: string, targetPort: number): Promise<PortProxy> {
   const sockets = new Set<Socket>();
-  const server: Server = createServer((client) => {
-    const upstream = connect(targetPort, target);
+  // Half-open allowed both ways: a client that shuts down its sending side still gets the whole answer.
+  const server: Server = createServer({ allowHalfOpen: true }, (client) => {
+    const upstream = connect({ port: targetPort, host: target, allowHalfOpen: true });
     sockets.add(client).add(upstream);
     const drop = (): void => {
       client.destroy();
