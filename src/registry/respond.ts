@@ -73,15 +73,13 @@ export function sendJson(res: ServerResponse, status: number, value: unknown, he
 export async function readSmallBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let total = 0;
+  // Read to the end even when too large (leaving the loop early would destroy the socket before the error is sent).
   for await (const chunk of req) {
     const buffer = chunk as Buffer;
     total += buffer.length;
-    if (total > limit) {
-      req.resume();
-      throw new RegistryError("SIZE_INVALID", `the manifest exceeds the ${limit} byte limit`);
-    }
-    chunks.push(buffer);
+    if (total <= limit) chunks.push(buffer);
   }
+  if (total > limit) throw new RegistryError("SIZE_INVALID", `the manifest exceeds the ${limit} byte limit`);
   return Buffer.concat(chunks);
 }
 
