@@ -1,6 +1,8 @@
 /** An execution environment in a Docker container (PackageType Image): the process runner's Runtime API and invocation logic, launched by Docker. */
+import { randomUUID } from "node:crypto";
 import { constants } from "node:os";
 import { onShutdown } from "../../shared/shutdown.ts";
+import { reap, spawnWatchdog, type Watchdog } from "../containers/reaper.ts";
 import { createDockerClient, DockerError, splitImageReference, type ContainerCreateOptions, type DockerClient, type HostConfig } from "../docker/client.ts";
 import { Environment, type RuntimeChild } from "./environment.ts";
 import { placement } from "./image-network.ts";
@@ -15,47 +17,22 @@ const LABEL_KIND = "stratus.kind";
 const KIND = "lambda";
 
 let docker: DockerClient | undefined;
-let hooked = false;
+/** This Stratus process's Lambda containers carry it: the watchdog removes them if Stratus dies without stopping (kill -9). */
+const runId = randomUUID();
+let watchdog: Watchdog | undefined;
 
 function client(): DockerClient {
-  docker ??= createDockerClient();
-  if (!hooked) {
-    hooked = true;
-    // Stratus stopping: every function container of this process goes (kill -9 leaves them to the next start's sweep).
-    onShutdown(() => removeContainers([`stratus.pid=${process.pid}`]));
-    void removeStaleContainers();
-  }
-  return docker;
-}
-
-async function removeContainers(labels: string[]): Promise<void> {
-  const engine = docker;
-  if (!engine) return;
-  const found = await engine.containerList([`${LABEL_KIND}=${KIND}`, ...labels]);
-  await Promise.all(found.map((container) => engine.containerRemove(container.Id, { force: true }).catch(() => {})));
-}
-
-/** Containers left by a Stratus that died (its pid is gone): removed on the first image launch of the next one. */
-async function removeStaleContainers(): Promise<void> {
-  try {
-    const found = (await docker?.containerList([`${LABEL_KIND}=${KIND}`])) ?? [];
-    for (const container of found) {
-      const pid = Number(container.Labels["stratus.pid"]);
-      if (pid === process.pid || (pid > 0 && processAlive(pid))) continue;
-      await docker?.containerRemove(container.Id, { force: true }).catch(() => {});
-    }
-  } catch {
-    // no engine: nothing to sweep
-  }
-}
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
+  if (docker) return docker;
+  const engine = createDockerClient();
+  docker = engine;
+  // Containers of Stratus processes that died before their watchdog could act (the ECS runner's sweep).
+  void reap(engine).catch(() => 0);
+  // Stratus stopping: every function container of this run goes, then the watchdog is let go.
+  onShutdown(async () => {
+    await reap(engine, runId).catch(() => 0);
+    watchdog?.release();
+  });
+  return engine;
 }
 
 /** Docker reports a container killed by signal N as exit status 128+N: give it back as the signal, as the process runner sees it. */
@@ -160,6 +137,7 @@ export class ImageEnvironment extends Environment {
       Labels: {
         "stratus.managed": "true",
         "stratus.pid": String(process.pid),
+        "stratus.run-id": runId,
         [LABEL_KIND]: KIND,
         "stratus.lambda.function": `arn:aws:lambda:${this.spec.region}:${this.spec.account}:function:${this.spec.functionName}:${this.spec.version}`,
       },
@@ -169,6 +147,7 @@ export class ImageEnvironment extends Environment {
       ...(image.workingDirectory ? { WorkingDir: image.workingDirectory } : {}),
     };
     const name = `stratus-lambda-${this.spec.functionName.slice(0, 40)}-${this.id.slice(0, 12)}`;
+    watchdog ??= spawnWatchdog(engine.socketPath, runId);
     const id = await engine.containerCreate(options, name);
     const child = new ContainerChild(engine, id);
     this.child = child;
