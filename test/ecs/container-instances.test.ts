@@ -4,7 +4,11 @@ import { after, before, describe, it } from "node:test";
 import { RunInstancesCommand } from "@aws-sdk/client-ec2";
 import {
   CreateClusterCommand,
+  CreateServiceCommand,
+  DeleteServiceCommand,
   DeregisterContainerInstanceCommand,
+  DescribeServicesCommand,
+  DescribeTasksCommand,
   DescribeContainerInstancesCommand,
   ListContainerInstancesCommand,
   RegisterContainerInstanceCommand,
@@ -12,6 +16,7 @@ import {
   RunTaskCommand,
   StopTaskCommand,
   UpdateContainerInstancesStateCommand,
+  UpdateServiceCommand,
   type ContainerInstance,
 } from "@aws-sdk/client-ecs";
 import { sdkFailure } from "../support/assertions.ts";
@@ -97,6 +102,42 @@ describe("container instances", () => {
     const gone = await t.ecs.send(new DeregisterContainerInstanceCommand({ cluster: "empty", containerInstance: arn }));
     assert.equal(gone.containerInstance?.status, "INACTIVE");
     assert.deepEqual((await t.ecs.send(new ListContainerInstancesCommand({ cluster: "empty" }))).containerInstanceArns, []);
+  });
+
+  it("spreads across instances or binpacks onto the fullest one; distinctInstance refuses a second task per instance", async () => {
+    await t.ecs.send(new CreateClusterCommand({ clusterName: "pack" }));
+    const register = async (id: string, type: string): Promise<string> =>
+      (await t.ecs.send(new RegisterContainerInstanceCommand({ cluster: "pack", instanceIdentityDocument: JSON.stringify({ instanceId: id, instanceType: type, availabilityZone: "us-east-1a" }) })))
+        .containerInstance?.containerInstanceArn ?? "";
+    const small = await register("i-0000000000000aaaa", "t3.small");
+    const large = await register("i-0000000000000bbbb", "t3.xlarge");
+    await t.ecs.send(new RegisterTaskDefinitionCommand({ family: "tiny", containerDefinitions: [{ name: "app", image: "stratus-test/no-such-image:1", memory: 128 }] }));
+    const spread = await t.ecs.send(new RunTaskCommand({ cluster: "pack", taskDefinition: "tiny", launchType: "EC2", count: 2, placementStrategy: [{ type: "spread", field: "instanceId" }] }));
+    assert.deepEqual(new Set(spread.tasks?.map((task) => task.containerInstanceArn)), new Set([small, large]));
+    const packed = await t.ecs.send(new RunTaskCommand({ cluster: "pack", taskDefinition: "tiny", launchType: "EC2", count: 2, placementStrategy: [{ type: "binpack", field: "memory" }] }));
+    assert.deepEqual(packed.tasks?.map((task) => task.containerInstanceArn), [small, small]);
+    const distinct = await t.ecs.send(new RunTaskCommand({ cluster: "pack", taskDefinition: "tiny", launchType: "EC2", count: 3, group: "solo", placementConstraints: [{ type: "distinctInstance" }] }));
+    assert.equal(distinct.tasks?.length, 2);
+    assert.ok(distinct.failures?.some((f) => f.reason === "DistinctInstance placement constraint unsatisfied."));
+  });
+
+  it("a DAEMON service wants one task per active instance", async () => {
+    const { service } = await t.ecs.send(new CreateServiceCommand({ cluster: "pack", serviceName: "agent", taskDefinition: "tiny", launchType: "EC2", schedulingStrategy: "DAEMON" }));
+    assert.equal(service?.schedulingStrategy, "DAEMON");
+    assert.equal(service?.deploymentConfiguration?.maximumPercent, 100);
+    const started = await eventually(async () => {
+      const { services } = await t.ecs.send(new DescribeServicesCommand({ cluster: "pack", services: ["agent"] }));
+      return services?.[0]?.desiredCount === 2 && services[0].events?.some((e) => /^\(service agent\) has started 2 tasks/.test(e.message ?? "")) ? services[0] : undefined;
+    }, 30_000, "two daemon tasks");
+    assert.equal(started.desiredCount, 2);
+    const message = started.events?.find((e) => /has started 2 tasks/.test(e.message ?? ""))?.message ?? "";
+    const ids = [...message.matchAll(/\(task ([0-9a-f]{32})\)/g)].map((m) => m[1] ?? "");
+    const { tasks } = await t.ecs.send(new DescribeTasksCommand({ cluster: "pack", tasks: ids }));
+    assert.equal(tasks?.length, 2);
+    assert.equal(new Set(tasks?.map((task) => task.containerInstanceArn)).size, 2);
+    const scaled = await sdkFailure(t.ecs.send(new UpdateServiceCommand({ cluster: "pack", service: "agent", desiredCount: 3 })));
+    assert.equal(scaled.name, "InvalidParameterException");
+    await t.ecs.send(new DeleteServiceCommand({ cluster: "pack", service: "agent" }));
   });
 
   it("accounts remaining resources while an EC2 task runs and returns them when it stops", { skip: dockerSkip() }, async () => {

@@ -263,7 +263,12 @@ function launchFor(ctx: RequestContext, rt: Runtime, service: ServiceRecord, d: 
       tags,
       enableExecuteCommand: service.enableExecuteCommand,
       serviceKey: serviceKey(service.clusterName, service.serviceName),
-      placementConstraints: [...(def.placementConstraints ?? []).map((c) => ({ type: c.type, expression: c.expression })), ...service.placementConstraints],
+      placementConstraints: [
+        ...(def.placementConstraints ?? []).map((c) => ({ type: c.type, expression: c.expression })),
+        ...service.placementConstraints,
+        // A daemon runs one task on each instance.
+        ...(service.schedulingStrategy === "DAEMON" ? [{ type: "distinctInstance" as const }] : []),
+      ],
       placementStrategy: service.placementStrategy,
     });
     if (launched.tasks.length > 0) {
