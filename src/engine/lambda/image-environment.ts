@@ -3,7 +3,7 @@ import { randomUUID } from "node:crypto";
 import { constants } from "node:os";
 import { onShutdown } from "../../shared/shutdown.ts";
 import { reap, spawnWatchdog, type Watchdog } from "../containers/reaper.ts";
-import { createDockerClient, DockerError, splitImageReference, type ContainerCreateOptions, type DockerClient, type HostConfig } from "../docker/client.ts";
+import { createDockerClient, DockerError, type ContainerCreateOptions, type DockerClient, type HostConfig } from "../docker/client.ts";
 import { Environment, type RuntimeChild } from "./environment.ts";
 import { placement } from "./image-network.ts";
 import { serveRuntimeApi } from "./runtime-api.ts";
@@ -44,33 +44,12 @@ function exitOf(status: number): { code: number | null; signal: NodeJS.Signals |
   return { code: status, signal: null };
 }
 
-/**
- * Pulls with X-Registry-Auth in padded URL-safe base64: Docker 20.10 decodes the header with Go's padded decoder and
- * silently pulls without credentials when the padding is missing ("no basic auth credentials").
- */
-async function pullImage(engine: DockerClient, reference: string, auth: { serveraddress: string; username: string; password: string }): Promise<void> {
-  const { repository, tag } = splitImageReference(reference);
-  const header = Buffer.from(JSON.stringify(auth)).toString("base64").replace(/\+/g, "-").replace(/\//g, "_");
-  const { body } = await engine.call("POST", "/images/create", { query: { fromImage: repository, tag }, headers: { "X-Registry-Auth": header } });
-  // The engine answers 200 and reports a failed pull inside its progress stream.
-  for (const line of body.toString("utf8").split("\n")) {
-    if (!line.trim()) continue;
-    let event: { error?: string; errorDetail?: { message?: string } };
-    try {
-      event = JSON.parse(line) as typeof event;
-    } catch {
-      continue;
-    }
-    if (event.error || event.errorDetail) throw new DockerError(500, event.errorDetail?.message ?? event.error ?? "image pull failed");
-  }
-}
-
 /** Makes the image present locally: already there, else pulled from Stratus's registry with the function account's credentials. */
 async function ensureImage(engine: DockerClient, image: ImageSpec): Promise<void> {
   if (await engine.imageInspect(image.reference)) return;
   if (!image.auth) throw new ImageUnavailable(`Source image ${image.reference} does not exist. Provide a valid source image.`);
   try {
-    await pullImage(engine, image.reference, image.auth());
+    await engine.imagePull(image.reference, image.auth());
   } catch (error) {
     if (error instanceof DockerError && error.status === 0) throw error;
     throw new ImageUnavailable(`Lambda cannot pull the source image ${image.reference}: ${(error as Error).message}`);
