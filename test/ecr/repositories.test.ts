@@ -2,7 +2,8 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import {
-  CreateRepositoryCommand, DeleteRepositoryCommand, DeleteRepositoryPolicyCommand, DescribeRegistryCommand, DescribeRepositoriesCommand,
+  BatchGetRepositoryScanningConfigurationCommand, CreateRepositoryCommand, DeleteRegistryPolicyCommand, DeleteRepositoryCommand, GetRegistryPolicyCommand,
+  GetRegistryScanningConfigurationCommand, PutRegistryPolicyCommand, DeleteRepositoryPolicyCommand, DescribeRegistryCommand, DescribeRepositoriesCommand,
   GetAuthorizationTokenCommand, GetRepositoryPolicyCommand, ListTagsForResourceCommand, PutImageScanningConfigurationCommand,
   PutImageTagMutabilityCommand, SetRepositoryPolicyCommand, TagResourceCommand, UntagResourceCommand,
 } from "@aws-sdk/client-ecr";
@@ -138,5 +139,22 @@ describe("ECR repositories", () => {
     assert.ok(hours > 11.9 && hours <= 12, String(hours));
     const registry = await fx.ecr.send(new DescribeRegistryCommand({}));
     assert.equal(registry.registryId, "000000000000");
+  });
+
+  it("keeps the registry policy and reports scanning configurations", async () => {
+    const none = await sdkFailure(fx.ecr.send(new GetRegistryPolicyCommand({})));
+    assert.equal(none.name, "RegistryPolicyNotFoundException");
+    const bad = await sdkFailure(fx.ecr.send(new PutRegistryPolicyCommand({ policyText: "[]" })));
+    assert.equal(bad.name, "InvalidParameterException");
+    await fx.ecr.send(new PutRegistryPolicyCommand({ policyText: POLICY }));
+    assert.equal((await fx.ecr.send(new GetRegistryPolicyCommand({}))).policyText, POLICY);
+    assert.equal((await fx.ecr.send(new DeleteRegistryPolicyCommand({}))).policyText, POLICY);
+    assert.equal((await sdkFailure(fx.ecr.send(new DeleteRegistryPolicyCommand({})))).name, "RegistryPolicyNotFoundException");
+    const registry = await fx.ecr.send(new GetRegistryScanningConfigurationCommand({}));
+    assert.equal(registry.scanningConfiguration?.scanType, "BASIC");
+    await fx.ecr.send(new CreateRepositoryCommand({ repositoryName: "scanned", imageScanningConfiguration: { scanOnPush: true } }));
+    const batch = await fx.ecr.send(new BatchGetRepositoryScanningConfigurationCommand({ repositoryNames: ["scanned", "not-there"] }));
+    assert.deepEqual(batch.scanningConfigurations?.map((c) => [c.repositoryName, c.scanOnPush, c.scanFrequency]), [["scanned", true, "SCAN_ON_PUSH"]]);
+    assert.deepEqual(batch.failures?.map((f) => [f.repositoryName, f.failureCode]), [["not-there", "REPOSITORY_NOT_FOUND"]]);
   });
 });
