@@ -34,7 +34,7 @@ function authenticate(app: App, header: string | undefined): Scope | undefined {
 
 function challenge(app: App, req: IncomingMessage): Record<string, string> {
   const host = req.headers.host ?? new URL(app.endpoint).host;
-  return { "www-authenticate": `Basic realm="https://${host}/",service="ecr.amazonaws.com"` };
+  return { "www-authenticate": `Basic realm="http://${host}/",service="ecr.amazonaws.com"` };
 }
 
 const sortedTags = (call: RegistryCall, name: string): string[] =>
