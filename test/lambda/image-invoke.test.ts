@@ -227,6 +227,15 @@ describe("image functions on Docker", { skip }, () => {
     assert.match(Buffer.from(out.LogResult ?? "", "base64").toString("utf8"), /INIT_REPORT Status: error\tError Type: Runtime.ImportModuleError/);
   });
 
+  it("reports an entry point that cannot be started as Runtime.InvalidEntrypoint", async () => {
+    await createImageFunction("img-bad-entry", TAG_V1, { ImageConfig: { EntryPoint: ["/no/such/entrypoint"] } });
+    const out = await fx.lambda.send(new InvokeCommand({ FunctionName: "img-bad-entry" }));
+    assert.equal(out.FunctionError, "Unhandled");
+    const error = json(out.Payload) as { errorType: string; errorMessage: string };
+    assert.equal(error.errorType, "Runtime.InvalidEntrypoint");
+    assert.match(error.errorMessage, /\/no\/such\/entrypoint/);
+  });
+
   it("kills a container that exceeds MemorySize (signal: killed) and serves the next call from a new one", async () => {
     await createImageFunction("img-oom", TAG_V1, { MemorySize: 128 });
     const out = await fx.lambda.send(new InvokeCommand({ FunctionName: "img-oom", Payload: Buffer.from(JSON.stringify({ allocMb: 400 })) }));

@@ -127,7 +127,12 @@ export class ImageEnvironment extends Environment {
     };
     const name = `stratus-lambda-${this.spec.functionName.slice(0, 40)}-${this.id.slice(0, 12)}`;
     watchdog ??= spawnWatchdog(engine.socketPath, runId);
-    const id = await engine.containerCreate(options, name);
+    let id: string;
+    try {
+      id = await engine.containerCreate(options, name);
+    } catch (error) {
+      throw new ImageUnavailable(`Lambda could not create the container for ${this.spec.functionName}: ${(error as Error).message}`);
+    }
     const child = new ContainerChild(engine, id);
     this.child = child;
     try {
@@ -137,7 +142,14 @@ export class ImageEnvironment extends Environment {
       child.kill();
       // Nothing will report this container's end: the environment is cleaned up as one that never started.
       this.child = undefined;
-      throw new ImageUnavailable(`Lambda could not start the container for ${this.spec.functionName}: ${(error as Error).message}`);
+      const message = (error as Error).message;
+      const entrypoint = /(?:starting container process caused|unable to start container process): (exec: .*?)(?:: unknown)?$/.exec(message)?.[1];
+      if (entrypoint) {
+        // As Lambda reports an entry point that cannot be started: the invocation's error (Runtime.InvalidEntrypoint), not a service failure.
+        this.initError(Buffer.from(JSON.stringify({ errorType: "Runtime.InvalidEntrypoint", errorMessage: `Error: ${entrypoint}` })), "Runtime.InvalidEntrypoint");
+        return;
+      }
+      throw new ImageUnavailable(`Lambda could not start the container for ${this.spec.functionName}: ${message}`);
     }
     const logs = engine.logs(id, (line) => this.onLine(line.message, line.stream === "stdout"));
     logs.done.catch(() => {});
