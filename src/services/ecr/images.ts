@@ -75,7 +75,7 @@ export function putImage(state: StateStore, scope: Scope, repository: Repository
     images.put(scope, imageKey(name, holder.digest), { ...holder, tags: holder.tags.filter((held) => held !== tag) });
   }
   if (existing && (tag === undefined || existing.tags.includes(tag))) {
-    throw new ImageError("already-exists", `Image with digest '${digest}'${tag ? ` and tag '${tag}'` : ""} already exists in the repository with name '${name}'`);
+    throw new ImageError("already-exists", `Image with digest '${digest}'${tag ? ` and tag '${tag}'` : ""} already exists in the repository with name '${name}' in registry with id '${scope.account}'`);
   }
   const size = parsed.config
     ? blobs.reduce((sum, blob) => sum + blob.size, 0)
