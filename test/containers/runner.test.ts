@@ -60,11 +60,11 @@ test("without a reachable Docker engine every task stops with TaskFailedToStart,
   }
 });
 
-test("close() stops every task and leaves no container or volume behind", { skip: dockerSkip() }, async () => {
+test("close() stops every task (SIGKILL after 5 s, whatever the stopTimeout) and leaves no container or volume behind", { skip: dockerSkip(), timeout: 60_000 }, async () => {
   const services = await testServices();
   const recorder = new Recorder();
   const runner = createTaskRunner(recorder.observer, services);
-  const task = launch([container("app", busyboxImage(), { command: ["sh", "-c", "while true; do sleep 1; done"], stopTimeoutSeconds: 1, mountPoints: [{ sourceVolume: "data", containerPath: "/data", readOnly: false }] })], {
+  const task = launch([container("app", busyboxImage(), { command: ["sh", "-c", "while true; do sleep 1; done"], stopTimeoutSeconds: 120, mountPoints: [{ sourceVolume: "data", containerPath: "/data", readOnly: false }] })], {
     volumes: [{ name: "data" }],
   });
   try {
@@ -74,6 +74,8 @@ test("close() stops every task and leaves no container or volume behind", { skip
     await runner.close();
     assert.deepEqual(leftovers(task.taskArn), []);
     assert.equal(recorder.latest(task.taskArn)?.lastStatus, "STOPPED");
+    // sh as PID 1 ignores SIGTERM: only the SIGKILL ended it.
+    assert.equal(recorder.latest(task.taskArn)?.containers[0]?.exitCode, 137);
     assert.deepEqual(runner.active(), []);
   } finally {
     await runner.close();

@@ -85,6 +85,13 @@ export class DockerTask {
     });
   }
 
+  /** SIGKILL to every container still running (Stratus is stopping and cannot wait out long stop timeouts). */
+  killRemaining(): void {
+    for (const container of this.containers) {
+      if (container.id && container.startedAt !== undefined && container.progress.lastStatus !== "STOPPED") void this.context.client.containerKill(container.id).catch(() => undefined);
+    }
+  }
+
   private report(): void {
     this.progress.containers = this.containers.map((container) => structuredClone(container.progress));
     this.context.observer(structuredClone(this.progress));

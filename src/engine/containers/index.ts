@@ -8,6 +8,8 @@ import { reap, spawnWatchdog, type Watchdog } from "./reaper.ts";
 import { TASK_GATEWAY, ensureTaskNetwork } from "./task-network.ts";
 import type { RunnerServices, StopCode, TaskLaunch, TaskObserver, TaskRunner } from "./types.ts";
 
+const CLOSE_GRACE_SECONDS = 5;
+
 export function createTaskRunner(observer: TaskObserver, services: RunnerServices): TaskRunner {
   const client = createDockerClient();
   const runId = randomUUID();
@@ -66,7 +68,10 @@ export function createTaskRunner(observer: TaskObserver, services: RunnerService
       closed = true;
       const all = [...tasks.values()];
       for (const task of all) task.stop("UserInitiated", "Stratus is stopping");
+      // Stratus's shutdown hooks get 10 s in all: SIGKILL what SIGTERM has not ended after 5 s.
+      const kill = setTimeout(() => all.forEach((task) => task.killRemaining()), CLOSE_GRACE_SECONDS * 1000);
       await Promise.all(all.map((task) => task.finished));
+      clearTimeout(kill);
       const metadata = await shared?.then((value) => value.metadata).catch(() => undefined);
       await metadata?.close();
       watchdog?.release();
