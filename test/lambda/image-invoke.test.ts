@@ -95,15 +95,16 @@ after(async () => {
   await fx.close();
 });
 
-async function createImageFunction(name: string, imageUri: string, extra: Record<string, unknown> = {}): Promise<void> {
-  await fx.lambda.send(new CreateFunctionCommand({ FunctionName: name, PackageType: "Image", Code: { ImageUri: imageUri }, Role: fx.roleArn, ...extra }));
+/** Creates an image function (on `on`, the shared Stratus by default) and waits until it is Active. */
+async function createImageFunction(name: string, imageUri: string, extra: Record<string, unknown> = {}, on: LambdaFixture = fx): Promise<void> {
+  await on.lambda.send(new CreateFunctionCommand({ FunctionName: name, PackageType: "Image", Code: { ImageUri: imageUri }, Role: on.roleArn, ...extra }));
   await new Promise((resolveWait) => setTimeout(resolveWait, 40));
-  await waitUntilFunctionActiveV2({ client: fx.lambda, maxWaitTime: 10, minDelay: 1 }, { FunctionName: name });
+  await waitUntilFunctionActiveV2({ client: on.lambda, maxWaitTime: 10, minDelay: 1 }, { FunctionName: name });
 }
 
-const containersOf = (name: string): string[] =>
-  docker(["ps", "-a", "-q", "--filter", "label=stratus.kind=lambda", "--filter", `label=stratus.lambda.function=${functionLabel(name)}`]).split("\n").filter(Boolean);
-const functionLabel = (name: string): string => `arn:aws:lambda:us-east-1:000000000000:function:${name}:$LATEST`;
+/** Ids of the containers (running or not) carrying a label. */
+const containersWith = (label: string): string[] => docker(["ps", "-a", "-q", "--filter", `label=${label}`]).split("\n").filter(Boolean);
+const containersOf = (name: string): string[] => containersWith(`stratus.lambda.function=arn:aws:lambda:us-east-1:000000000000:function:${name}:$LATEST`);
 
 describe("image functions on Docker", { skip }, () => {
   it("runs the image's handler (CMD) with Lambda's environment, the memory limit and warm reuse", async () => {
@@ -262,8 +263,7 @@ describe("image functions on the host's network (STRATUS_LAMBDA_DOCKER_NETWORK=h
   it("serves the Runtime API and Stratus on 127.0.0.1", async () => {
     const own = await lambdaFixture({ env: { STRATUS_LAMBDA_DOCKER_NETWORK: "host" } });
     try {
-      await own.lambda.send(new CreateFunctionCommand({ FunctionName: "img-host", PackageType: "Image", Code: { ImageUri: TAG_V1 }, Role: own.roleArn }));
-      await new Promise((resolveWait) => setTimeout(resolveWait, 60));
+      await createImageFunction("img-host", TAG_V1, {}, own);
       const out = await own.lambda.send(new InvokeCommand({ FunctionName: "img-host" }));
       const body = json(out.Payload) as { env: Record<string, string> };
       assert.match(body.env.api ?? "", /^127\.0\.0\.1:\d+$/);
@@ -278,14 +278,13 @@ describe("image function containers after Stratus stops", { skip }, () => {
   it("leaves no container behind", async () => {
     const own = await lambdaFixture();
     try {
-      await own.lambda.send(new CreateFunctionCommand({ FunctionName: "img-leftover", PackageType: "Image", Code: { ImageUri: TAG_V1 }, Role: own.roleArn }));
-      await new Promise((resolveWait) => setTimeout(resolveWait, 60));
+      await createImageFunction("img-leftover", TAG_V1, {}, own);
       const out = await own.lambda.send(new InvokeCommand({ FunctionName: "img-leftover" }));
       assert.equal(out.FunctionError, undefined, text(out.Payload));
-      const label = `label=stratus.pid=${own.server.process.pid}`;
-      assert.equal(docker(["ps", "-a", "-q", "--filter", label]).trim().split("\n").filter(Boolean).length, 1);
+      const label = `stratus.pid=${own.server.process.pid}`;
+      assert.equal(containersWith(label).length, 1);
       await own.close();
-      assert.equal(docker(["ps", "-a", "-q", "--filter", label]).trim(), "");
+      assert.deepEqual(containersWith(label), []);
     } finally {
       if (dockerAvailable()) await own.close().catch(() => {});
     }
@@ -293,20 +292,19 @@ describe("image function containers after Stratus stops", { skip }, () => {
 
   it("removes the containers of a Stratus killed with -9 (its watchdog does)", async () => {
     const first = await lambdaFixture();
-    await first.lambda.send(new CreateFunctionCommand({ FunctionName: "img-orphan", PackageType: "Image", Code: { ImageUri: TAG_V1 }, Role: first.roleArn }));
-    await new Promise((resolveWait) => setTimeout(resolveWait, 60));
+    await createImageFunction("img-orphan", TAG_V1, {}, first);
     const out = await first.lambda.send(new InvokeCommand({ FunctionName: "img-orphan" }));
     assert.equal(out.FunctionError, undefined, text(out.Payload));
-    const label = `label=stratus.pid=${first.server.process.pid}`;
-    assert.equal(docker(["ps", "-a", "-q", "--filter", label]).trim().split("\n").filter(Boolean).length, 1);
+    const label = `stratus.pid=${first.server.process.pid}`;
+    assert.equal(containersWith(label).length, 1);
     first.lambda.destroy();
     await first.server.kill();
     // The watchdog acts once Stratus's pipe closes: poll (bounded only against a hang).
-    let left = docker(["ps", "-a", "-q", "--filter", label]).trim();
-    for (let attempt = 0; attempt < 100 && left; attempt++) {
+    let left = containersWith(label);
+    for (let attempt = 0; attempt < 100 && left.length; attempt++) {
       await new Promise((resolveWait) => setTimeout(resolveWait, 100));
-      left = docker(["ps", "-a", "-q", "--filter", label]).trim();
+      left = containersWith(label);
     }
-    assert.equal(left, "");
+    assert.deepEqual(left, []);
   });
 });
