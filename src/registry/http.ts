@@ -85,8 +85,14 @@ function checkName(name: string): string {
 
 export async function handleRegistryRequest(app: App, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const url = new URL(req.url ?? "/v2/", "http://registry.invalid");
-  const path = url.pathname === "/v2" ? "" : decodeURIComponent(url.pathname.slice("/v2/".length));
   try {
+    let path: string;
+    try {
+      path = url.pathname === "/v2" ? "" : decodeURIComponent(url.pathname.slice("/v2/".length));
+    } catch {
+      req.resume();
+      throw new RegistryError("NAME_INVALID", "malformed path", { path: url.pathname });
+    }
     // GetDownloadUrlForLayer hands out blob links that carry their credential in `token` (like a pre-signed URL).
     const linkToken = url.searchParams.get("token");
     const scope = authenticate(app, req.headers.authorization) ?? (linkToken && /\/blobs\/sha256:/.test(path) ? verifyPassword(app.state, linkToken) : undefined);
