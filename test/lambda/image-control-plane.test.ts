@@ -12,6 +12,9 @@ import {
   waitUntilFunctionUpdatedV2,
 } from "@aws-sdk/client-lambda";
 import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { dockerSkip } from "../support/docker.ts";
 import { imageId, lambdaFunctionImage } from "../support/lambda-image.ts";
 import { cliEnv } from "../support/server.ts";
@@ -102,6 +105,26 @@ describe("image function validation", { skip }, () => {
     assert.equal(cli.Code.RepositoryType, "ECR");
     assert.equal(cli.Code.ImageUri, TAG);
     assert.equal(cli.Configuration.PackageType, "Image");
+  });
+
+  it("creates, waits for and invokes an image function with the AWS CLI", async () => {
+    const env = cliEnv(fx.server.endpoint);
+    const cli = (args: string[]): string => execFileSync("aws", ["lambda", ...args], { env, encoding: "utf8" });
+    const created = JSON.parse(cli(["create-function", "--function-name", "cli-image", "--package-type", "Image", "--code", `ImageUri=${TAG}`, "--role", fx.roleArn])) as {
+      PackageType: string;
+      CodeSha256: string;
+    };
+    assert.equal(created.PackageType, "Image");
+    assert.equal(created.CodeSha256, imageId(TAG).slice("sha256:".length));
+    cli(["wait", "function-active-v2", "--function-name", "cli-image"]);
+    const dir = mkdtempSync(join(tmpdir(), "stratus-cli-invoke-"));
+    try {
+      const answer = JSON.parse(cli(["invoke", "--function-name", "cli-image", join(dir, "out.json")])) as { StatusCode: number };
+      assert.equal(answer.StatusCode, 200);
+      assert.equal(readFileSync(join(dir, "out.json"), "utf8"), '"first"');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("keeps a published version on its image when $LATEST moves to another", async () => {
