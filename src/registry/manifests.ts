@@ -1,6 +1,6 @@
 /** Manifests and blobs by reference on the distribution API, stored as ECR images (so the ECR API sees every push). */
 import { imageByDigest, imageByTag, imageKey, imageTable, repositoryTable, type ImageRecord, type RepositoryRecord } from "../services/ecr/state.ts";
-import { deleteImage, ImageError, layerInRepository, putImage, TAG } from "../services/ecr/images.ts";
+import { deleteImage, expireAgedImages, ImageError, layerInRepository, putImage, TAG } from "../services/ecr/images.ts";
 import { DIGEST } from "../services/ecr/manifest.ts";
 import { readSmallBody, RegistryError, sendEmpty, API_VERSION_HEADER, type RegistryCall } from "./respond.ts";
 
@@ -83,6 +83,7 @@ export async function handleManifest(call: RegistryCall, name: string, reference
     return;
   }
   if (method !== "GET" && method !== "HEAD") throw new RegistryError("UNSUPPORTED", `${method} is not supported on manifests`);
+  expireAgedImages(call.app.state, call.scope, name);
   const image = findImage(call, name, reference);
   if (!image) throw new RegistryError("MANIFEST_UNKNOWN", `Requested image not found`, { reference });
   if (!accepts(call.req.headers.accept, image.mediaType)) {

@@ -5,7 +5,12 @@ import {
   CreateRepositoryCommand, DeleteLifecyclePolicyCommand, DescribeImagesCommand, GetLifecyclePolicyCommand, GetLifecyclePolicyPreviewCommand,
   PutLifecyclePolicyCommand, StartLifecyclePolicyPreviewCommand,
 } from "@aws-sdk/client-ecr";
-import { ecrFixture, pushImage, sdkFailure, type EcrFixture } from "./support.ts";
+import type { EcrOperations } from "../../src/generated/ecr.ts";
+import { expireAgedImages, recordLayer } from "../../src/services/ecr/images.ts";
+import { ecrService } from "../../src/services/ecr/index.ts";
+import { StateStore } from "../../src/state/state-store.ts";
+import { caller, makeContext } from "../services/handler-context.ts";
+import { ecrFixture, pushImage, sdkFailure, sha256, type EcrFixture } from "./support.ts";
 
 let fx: EcrFixture;
 before(async () => {
@@ -98,5 +103,25 @@ describe("ECR lifecycle policies", () => {
     );
     await fx.ecr.send(new PutLifecyclePolicyCommand({ repositoryName: "lc-priority", lifecyclePolicyText: text }));
     assert.deepEqual(await tagsIn("lc-priority"), ["prod-1", "prod-2", "test-2"]);
+  });
+
+  it("age rules expire images without a push, when the repository is next read", async () => {
+    const call = caller<EcrOperations>(ecrService);
+    const state = new StateStore(undefined);
+    const ctx = makeContext({ service: "ecr", state });
+    const scope = { account: ctx.account, region: ctx.region };
+    await call("CreateRepository", { repositoryName: "aged" }, ctx);
+    const config = sha256("config");
+    recordLayer(state, scope, "aged", config, 10);
+    const manifest = (n: number): string =>
+      JSON.stringify({ schemaVersion: 2, mediaType: "application/vnd.oci.image.manifest.v1+json", config: { mediaType: "application/vnd.oci.image.config.v1+json", size: 10, digest: config }, layers: [], annotations: { n: String(n) } });
+    await call("PutImage", { repositoryName: "aged", imageManifest: manifest(1) }, ctx);
+    await call("PutImage", { repositoryName: "aged", imageManifest: manifest(2), imageTag: "keep" }, ctx);
+    const text = policy({ selection: { tagStatus: "untagged", countType: "sinceImagePushed", countUnit: "days", countNumber: 1 } });
+    await call("PutLifecyclePolicy", { repositoryName: "aged", lifecyclePolicyText: text }, ctx);
+    assert.equal((await call("ListImages", { repositoryName: "aged" }, ctx)).imageIds?.length, 2);
+    expireAgedImages(state, scope, "aged", Date.now() + 2 * 86_400_000);
+    const left = await call("ListImages", { repositoryName: "aged" }, ctx);
+    assert.deepEqual(left.imageIds?.map((id) => id.imageTag), ["keep"]);
   });
 });

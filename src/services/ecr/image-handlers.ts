@@ -5,7 +5,7 @@ import { AwsError } from "../../shared/aws-error.ts";
 import { encodeToken, isOffset, readToken } from "../page-tokens.ts";
 import type { HandlerTable, RequestContext } from "../service-types.ts";
 import { checkMaxResults, invalidParameter, requireRepository } from "./errors.ts";
-import { deleteImage, ImageError, putImage } from "./images.ts";
+import { deleteImage, expireAgedImages, ImageError, putImage } from "./images.ts";
 import { DOCKER_MANIFEST, OCI_MANIFEST, DOCKER_LIST, OCI_INDEX } from "./manifest.ts";
 import { scopeOf } from "./repositories.ts";
 import { imageByDigest, imageByTag, imageKey, imagesOf, imageTable, type ImageRecord, type RepositoryRecord } from "./state.ts";
@@ -95,6 +95,7 @@ const DEFAULT_ACCEPTED = [DOCKER_MANIFEST, OCI_MANIFEST, DOCKER_LIST, OCI_INDEX]
 export const imageHandlers: HandlerTable<EcrOperations> = {
   ListImages(input, ctx) {
     const repository = requireRepository(ctx.state, scopeOf(ctx), input.repositoryName, input.registryId);
+    expireAgedImages(ctx.state, scopeOf(ctx), repository.name);
     const keep = tagFilter(input.filter?.tagStatus);
     const ids: ImageIdentifier[] = imagesOf(ctx.state, scopeOf(ctx), repository.name)
       .filter(keep)
@@ -106,6 +107,7 @@ export const imageHandlers: HandlerTable<EcrOperations> = {
 
   DescribeImages(input, ctx) {
     const repository = requireRepository(ctx.state, scopeOf(ctx), input.repositoryName, input.registryId);
+    expireAgedImages(ctx.state, scopeOf(ctx), repository.name);
     if (input.imageIds?.length) {
       if (input.maxResults !== undefined || input.nextToken !== undefined) throw invalidParameter("Invalid parameter: maxResults and nextToken cannot be used together with imageIds");
       const images = input.imageIds.map((id) => requireImage(ctx, repository.name, id));
@@ -119,6 +121,7 @@ export const imageHandlers: HandlerTable<EcrOperations> = {
 
   BatchGetImage(input, ctx) {
     const repository = requireRepository(ctx.state, scopeOf(ctx), input.repositoryName, input.registryId);
+    expireAgedImages(ctx.state, scopeOf(ctx), repository.name);
     const accepted = input.acceptedMediaTypes?.length ? input.acceptedMediaTypes : DEFAULT_ACCEPTED;
     const images = [];
     const failures: ImageFailure[] = [];

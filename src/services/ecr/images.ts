@@ -134,18 +134,34 @@ export function deleteImage(
   return { deleted: imageTag !== undefined ? { imageDigest: image.digest, imageTag } : { imageDigest: image.digest } };
 }
 
-/** Digests that children of an index in the repository (never expired while their index exists). */
+/** Digests of the children of an index in the repository (never expired while their index exists). */
 export function referencedDigests(images: ImageRecord[]): Set<string> {
   return new Set(images.flatMap((image) => image.children));
 }
 
 /** Expires what the repository's lifecycle policy selects now (ECR does it within a day; Stratus at once). */
-export function applyLifecyclePolicy(state: StateStore, scope: Scope, repository: string): number {
-  const record = repositoryTable(state).get(scope, repository);
+export function applyLifecyclePolicy(state: StateStore, scope: Scope, repository: string, now = Date.now()): number {
+  const repositories = repositoryTable(state);
+  const record = repositories.get(scope, repository);
   if (!record?.lifecyclePolicy) return 0;
   const images = imagesOf(state, scope, repository);
-  const expired = evaluateLifecycle(parseLifecyclePolicy(record.lifecyclePolicy), images, referencedDigests(images));
+  const expired = evaluateLifecycle(parseLifecyclePolicy(record.lifecyclePolicy), images, referencedDigests(images), now);
   const table = imageTable(state);
   for (const { image } of expired) table.delete(scope, imageKey(repository, image.digest));
+  repositories.put(scope, repository, { ...record, lifecycleEvaluatedAt: now });
   return expired.length;
+}
+
+/** How often age-based rules (sinceImagePushed) are re-evaluated when the repository is read. */
+const AGE_RULE_INTERVAL_MS = 60_000;
+
+/**
+ * Images expire by age without any push: a read of the repository (listing, describing, pulling) re-evaluates a
+ * policy with sinceImagePushed rules at most once a minute, so expiry happens "eventually" as on ECR.
+ */
+export function expireAgedImages(state: StateStore, scope: Scope, repository: string, now = Date.now()): void {
+  const record = repositoryTable(state).get(scope, repository);
+  if (!record?.lifecyclePolicy || !record.lifecyclePolicy.includes("sinceImagePushed")) return;
+  if (record.lifecycleEvaluatedAt !== undefined && now - record.lifecycleEvaluatedAt < AGE_RULE_INTERVAL_MS) return;
+  state.transaction(() => applyLifecyclePolicy(state, scope, repository, now));
 }
