@@ -342,12 +342,17 @@ export const runnerConformanceCases: RunnerConformanceCase[] = [
   {
     name: "a container the engine cannot start fails the task with CannotStartContainerError",
     async run(h) {
-      const task = launch([container("app", h.image, { entryPoint: ["/no/such/program"] })]);
+      // "waiter" depends on the broken container: the failure must end the task, not leave it waiting.
+      const task = launch([
+        container("app", h.image, { entryPoint: ["/no/such/program"] }),
+        container("waiter", h.image, { command: ["true"], dependsOn: [{ containerName: "app", condition: "HEALTHY" }] }),
+      ]);
       const stopped = await runToStop(h, task);
       assert.equal(stopped.stopCode, "TaskFailedToStart");
       assert.match(stopped.stoppedReason ?? "", /^CannotStartContainerError: .*no\/such\/program/);
       assert.match(stopped.containers[0]?.reason ?? "", /^CannotStartContainerError: /);
       assert.equal(stopped.containers[0]?.lastStatus, "STOPPED");
+      assert.equal(stopped.containers[1]?.runtimeId, undefined);
     },
   },
 ];

@@ -94,7 +94,12 @@ export class DockerTask {
 
   private report(): void {
     this.progress.containers = this.containers.map((container) => structuredClone(container.progress));
-    this.context.observer(structuredClone(this.progress));
+    try {
+      this.context.observer(structuredClone(this.progress));
+    } catch (error) {
+      // The task's containers must still be stopped and removed whatever the observer did.
+      process.stderr.write(`stratus: task progress for ${this.task.taskId} not recorded: ${(error as Error).message}\n`);
+    }
   }
 
   private status(status: TaskStatus): void {
@@ -146,10 +151,9 @@ export class DockerTask {
       this.report();
       await this.createVolumes();
       if (this.task.networkMode === "awsvpc" && shared) await this.startPause(shared.networkId);
-      // allSettled: a failed container must not let teardown begin while its siblings are still being created.
-      const started = await Promise.allSettled(this.containers.map((container) => this.startContainer(container, shared)));
-      const rejected = started.find((result): result is PromiseRejectedResult => result.status === "rejected");
-      if (rejected) throw rejected.reason;
+      // Each container settles on its own (a failure stops the task, which wakes the ones waiting on dependsOn), so
+      // teardown never begins while a sibling is still being created.
+      await Promise.all(this.containers.map((container) => this.startContainer(container, shared)));
       if (this.stopping) return;
       this.status("ACTIVATING");
       this.progress.startedAt = Date.now();
@@ -223,6 +227,19 @@ export class DockerTask {
   }
 
   private async startContainer(container: ContainerRuntime, shared: { networkId: string; metadata: MetadataServer | undefined } | undefined): Promise<void> {
+    try {
+      await this.createAndStart(container, shared);
+    } catch (error) {
+      const message = error instanceof StartFailure ? error.message : `CannotStartContainerError: ${(error as Error).message}`;
+      container.progress.lastStatus = "STOPPED";
+      container.progress.reason ??= message;
+      this.notify();
+      this.report();
+      this.stop("TaskFailedToStart", message);
+    }
+  }
+
+  private async createAndStart(container: ContainerRuntime, shared: { networkId: string; metadata: MetadataServer | undefined } | undefined): Promise<void> {
     const { client } = this.context;
     const failure = await this.dependencies(container);
     if (this.stopping) return;
@@ -267,15 +284,8 @@ export class DockerTask {
       container.progress.privateIp = this.pause?.ip;
       await this.publish(container, this.pause?.ip ?? "");
     }
-    try {
-      await client.containerStart(id);
-    } catch (error) {
-      // The agent reports the engine's refusal (bad entrypoint, unknown user …) on the container and the task.
-      container.progress.lastStatus = "STOPPED";
-      container.progress.reason = `CannotStartContainerError: ${(error as Error).message}`;
-      this.notify();
-      throw new StartFailure(container.progress.reason);
-    }
+    // An engine refusal here (bad entrypoint, unknown user …) becomes CannotStartContainerError on the container and the task.
+    await client.containerStart(id);
     container.startedAt = Date.now();
     this.exits.push(this.watchExit(container, id));
     const shipper = shipAwslogs(client, this.context.services, this.task, container.launch, id);
