@@ -15,10 +15,12 @@ import {
   DescribeTasksCommand,
   ListClustersCommand,
   ListServicesCommand,
+  ListAccountSettingsCommand,
   ListTagsForResourceCommand,
   ListTaskDefinitionFamiliesCommand,
   ListTaskDefinitionsCommand,
   ListTasksCommand,
+  PutAccountSettingCommand,
   PutClusterCapacityProvidersCommand,
   RegisterTaskDefinitionCommand,
   RunTaskCommand,
@@ -274,6 +276,16 @@ describe("services", () => {
 });
 
 describe("tags", () => {
+  it("lists account settings with AWS's defaults and keeps what PutAccountSetting sets", async () => {
+    const before = await t.ecs.send(new ListAccountSettingsCommand({ name: "containerInsights" }));
+    assert.equal(before.settings?.[0]?.value, "disabled");
+    await t.ecs.send(new PutAccountSettingCommand({ name: "containerInsights", value: "enabled" }));
+    const after = await t.ecs.send(new ListAccountSettingsCommand({ name: "containerInsights" }));
+    assert.equal(after.settings?.[0]?.value, "enabled");
+    const bad = await sdkFailure(t.ecs.send(new PutAccountSettingCommand({ name: "noSuchSetting" as never, value: "x" })));
+    assert.equal(bad.name, "InvalidParameterException");
+  });
+
   it("tags clusters, task definitions and services by ARN", async () => {
     const cluster = "arn:aws:ecs:us-east-1:000000000000:cluster/beta";
     await t.ecs.send(new TagResourceCommand({ resourceArn: cluster, tags: [{ key: "a", value: "1" }, { key: "b", value: "2" }] }));

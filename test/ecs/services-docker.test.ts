@@ -38,7 +38,7 @@ async function serviceTasks() {
 
 /** Waits until the service runs exactly `count` tasks of `revision`, all RUNNING, with one COMPLETED deployment. */
 async function settled(revision: number, count = 2): Promise<Service> {
-  return eventually(
+  return withState(eventually(
     async () => {
       const s = await service();
       const tasks = await serviceTasks();
@@ -52,7 +52,18 @@ async function settled(revision: number, count = 2): Promise<Service> {
     },
     120_000,
     `the service to settle on revision ${revision}`,
-  );
+  ));
+}
+
+/** On a timeout the error carries the service's deployments and latest events (what a failure needs to be understood). */
+async function withState<T>(promise: Promise<T>): Promise<T> {
+  try {
+    return await promise;
+  } catch (error) {
+    const s = await service();
+    const tasks = await serviceTasks();
+    throw new Error(`${(error as Error).message}\n${JSON.stringify({ deployments: s.deployments, events: s.events?.slice(0, 15).map((e) => e.message), tasks: tasks.map((x) => [x.taskDefinitionArn, x.lastStatus, x.startedBy]) }, null, 1)}`);
+  }
 }
 
 describe("services on Docker", { skip }, () => {
@@ -103,10 +114,10 @@ describe("services on Docker", { skip }, () => {
         deploymentConfiguration: { deploymentCircuitBreaker: { enable: true, rollback: true }, maximumPercent: 200, minimumHealthyPercent: 100 },
       }),
     );
-    const failed = await eventually(async () => {
+    const failed = await withState(eventually(async () => {
       const s = await service();
       return s.events?.some((e) => /deployment failed: tasks failed to start\.$/.test(e.message ?? "")) ? s : undefined;
-    }, 120_000, "the circuit breaker");
+    }, 120_000, "the circuit breaker"));
     assert.ok(failed.deployments?.some((d) => d.taskDefinition?.endsWith(":3") && d.rolloutState === "FAILED" && d.failedTasks !== undefined && d.failedTasks >= 3));
     const back = await settled(2);
     assert.ok(back.taskDefinition?.endsWith(":2"));

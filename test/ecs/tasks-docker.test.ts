@@ -98,6 +98,43 @@ describe("Fargate tasks on Docker", { skip }, () => {
     assert.match(stopped.stoppedReason ?? "", /Essential container in task exited/);
   });
 
+  it("applies RunTask's container overrides (command and environment)", async () => {
+    await t.ecs.send(
+      new RegisterTaskDefinitionCommand(
+        fargateDefinition("greeter", image, [], {
+          executionRoleArn: "arn:aws:iam::000000000000:role/ecsTaskExecutionRole",
+          containerDefinitions: [
+            {
+              name: "app",
+              image,
+              command: ["sh", "-c", "echo default"],
+              environment: [{ name: "GREETING", value: "registered" }, { name: "KEEP", value: "kept" }],
+              logConfiguration: { logDriver: "awslogs", options: { "awslogs-group": "/ecs/greeter", "awslogs-region": "us-east-1", "awslogs-stream-prefix": "g", "awslogs-create-group": "true" } },
+            },
+          ],
+        }),
+      ),
+    );
+    const run = await t.ecs.send(
+      new RunTaskCommand({
+        cluster: "run",
+        taskDefinition: "greeter",
+        launchType: "FARGATE",
+        networkConfiguration: network(),
+        overrides: { containerOverrides: [{ name: "app", command: ["sh", "-c", "echo $GREETING-$KEEP"], environment: [{ name: "GREETING", value: "overridden" }] }] },
+      }),
+    );
+    const arn = run.tasks?.[0]?.taskArn ?? "";
+    assert.deepEqual(run.tasks?.[0]?.overrides?.containerOverrides?.[0]?.environment, [{ name: "GREETING", value: "overridden" }]);
+    const stopped = await waitTask(t.ecs, "run", arn, (task) => task.lastStatus === "STOPPED");
+    assert.equal(stopped.containers?.[0]?.exitCode, 0, stopped.stoppedReason);
+    const line = await eventually(async () => {
+      const { events } = await logs.send(new GetLogEventsCommand({ logGroupName: "/ecs/greeter", logStreamName: `g/app/${arn.split("/").pop() ?? ""}`, startFromHead: true })).catch(() => ({ events: [] }));
+      return events?.[0]?.message;
+    }, 20_000, "the container's output");
+    assert.equal(line, "overridden-kept");
+  });
+
   it("fails a task whose awslogs group is missing and may not be created (ResourceInitializationError)", async () => {
     await t.ecs.send(
       new RegisterTaskDefinitionCommand(

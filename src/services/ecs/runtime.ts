@@ -17,6 +17,8 @@ export interface Runtime {
   /** "account/region" of every scope ECS has been used in (the reconciler visits these). */
   scopes: Set<string>;
   runner?: TaskRunner;
+  /** When this process's ECS runtime began: tasks created before it belong to an earlier run. */
+  startedAt: number;
 }
 
 let runtime: Runtime | undefined;
@@ -36,8 +38,14 @@ export function setObserver(next: TaskObserver): void {
 /** Called on every ECS request: remembers the store, the endpoint and the caller's scope. */
 export function attachRuntime(ctx: RequestContext): Runtime {
   if (!runtime || runtime.state !== ctx.state) {
-    runtime = { state: ctx.state, endpoint: ctx.endpoint, scopes: new Set() };
-    for (const hook of initHooks) hook(runtime);
+    const rt: Runtime = { state: ctx.state, endpoint: ctx.endpoint, scopes: new Set(), startedAt: Date.now() };
+    runtime = rt;
+    for (const hook of initHooks) hook(rt);
+    // The hooks ran inside the request's transaction: if that request fails, its writes are undone, so they run once
+    // more on their own (they are idempotent: a second run finds nothing left to do).
+    setImmediate(() => {
+      for (const hook of initHooks) hook(rt);
+    });
   }
   runtime.scopes.add(`${ctx.account}/${ctx.region}`);
   return runtime;

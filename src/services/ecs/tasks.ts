@@ -235,7 +235,7 @@ onRuntimeStart((rt) => {
   for (const key of scopes) rt.scopes.add(key);
   for (const key of scopes) {
     const ctx = backgroundContext(rt, scopeOfKey(key));
-    const live = t.tasks.list(ctx).filter((task) => task.lastStatus !== "STOPPED");
+    const live = t.tasks.list(ctx).filter((task) => task.lastStatus !== "STOPPED" && task.createdAt < rt.startedAt);
     for (const task of live) {
       const reason = "Stratus restarted: the task's containers did not survive the restart";
       applyProgress(rt, stoppedProgress(task, ctx, "TerminationNotice", reason));
