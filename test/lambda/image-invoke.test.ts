@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import {
   CreateFunctionCommand,
+  DeleteFunctionCommand,
   GetFunctionCommand,
   InvokeCommand,
   UpdateFunctionCodeCommand,
@@ -191,7 +192,7 @@ describe("image functions on Docker", { skip }, () => {
     let messages: string[] = [];
     for (let attempt = 0; attempt < 50 && !messages.some((m) => m.startsWith("REPORT")); attempt++) {
       await new Promise((resolveWait) => setTimeout(resolveWait, 50));
-      const found = await logs.send(new FilterLogEventsCommand({ logGroupName: "/aws/lambda/img-logs" }));
+      const found = await logs.send(new FilterLogEventsCommand({ logGroupName: "/aws/lambda/img-logs" })).catch(() => ({ events: [] }));
       messages = (found.events ?? []).map((e) => e.message ?? "");
     }
     assert.ok(messages.some((m) => m === `START RequestId: ${requestId} Version: $LATEST`), messages.join("\n"));
@@ -246,6 +247,28 @@ describe("image functions on Docker", { skip }, () => {
     assert.match(error.errorMessage, /Runtime exited with error: signal: killed/);
     const next = await fx.lambda.send(new InvokeCommand({ FunctionName: "img-oom", Payload: Buffer.from(JSON.stringify({ allocMb: 10 })) }));
     assert.equal(json(next.Payload), 10);
+  });
+
+  it("runs Event invocations in the container too, and DeleteFunction removes its containers", async () => {
+    await createImageFunction("img-event", TAG_V1);
+    const queued = await fx.lambda.send(new InvokeCommand({ FunctionName: "img-event", InvocationType: "Event", Payload: Buffer.from(JSON.stringify({ queued: "yes" })) }));
+    assert.equal(queued.StatusCode, 202);
+    let messages: string[] = [];
+    for (let attempt = 0; attempt < 100 && !messages.some((m) => m.includes('image handler got {"queued":"yes"}')); attempt++) {
+      await new Promise((resolveWait) => setTimeout(resolveWait, 100));
+      // The group appears with the first invocation's lines.
+      const found = await logs.send(new FilterLogEventsCommand({ logGroupName: "/aws/lambda/img-event" })).catch(() => ({ events: [] }));
+      messages = (found.events ?? []).map((e) => e.message ?? "");
+    }
+    assert.ok(messages.some((m) => m.includes('image handler got {"queued":"yes"}')), messages.join("\n"));
+    assert.equal(containersOf("img-event").length, 1);
+    await fx.lambda.send(new DeleteFunctionCommand({ FunctionName: "img-event" }));
+    let left = containersOf("img-event");
+    for (let attempt = 0; attempt < 100 && left.length; attempt++) {
+      await new Promise((resolveWait) => setTimeout(resolveWait, 100));
+      left = containersOf("img-event");
+    }
+    assert.deepEqual(left, []);
   });
 
   it("gives concurrent invocations separate containers", async () => {
