@@ -53,10 +53,11 @@ export class DockerTask {
     this.progress = { taskArn: task.taskArn, account: task.account, region: task.region, lastStatus: "PROVISIONING", containers: [] };
     this.containers = task.containers.map((launch) => ({
       launch,
-      progress: { name: launch.name, lastStatus: "PENDING", networkBindings: [], ...(launch.healthCheck ? { healthStatus: "UNKNOWN" as const } : {}) },
+      // ECS shows UNKNOWN for containers without a health check too.
+      progress: { name: launch.name, lastStatus: "PENDING", networkBindings: [], healthStatus: "UNKNOWN" },
       labels: { ...launch.dockerLabels, ...taskLabels(task, context.runId), "com.amazonaws.ecs.container-name": launch.name },
     }));
-    if (this.containers.some((container) => container.launch.healthCheck)) this.progress.healthStatus = "UNKNOWN";
+    this.progress.healthStatus = "UNKNOWN";
   }
 
   get stopped(): boolean {
