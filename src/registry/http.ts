@@ -4,7 +4,7 @@ import type { App } from "../gateway/app.ts";
 import type { Scope } from "../state/state-store.ts";
 import { imagesOf, repositoryTable } from "../services/ecr/state.ts";
 import { verifyPassword } from "../services/ecr/token.ts";
-import { handleBlob, handleManifest, repositoryOf } from "./manifests.ts";
+import { handleBlob, handleManifest, handleReferrers, repositoryOf } from "./manifests.ts";
 import { page, RegistryError, sendError, sendJson, type RegistryCall } from "./respond.ts";
 import { continueUpload, startUpload } from "./uploads.ts";
 
@@ -66,6 +66,7 @@ async function dispatch(call: RegistryCall, path: string): Promise<void> {
   }
   if ((match = /^(.+)\/blobs\/([^/]+)$/.exec(path))) return handleBlob(call, checkName(match[1] ?? ""), match[2] ?? "");
   if ((match = /^(.+)\/manifests\/([^/]+)$/.exec(path))) return handleManifest(call, checkName(match[1] ?? ""), match[2] ?? "");
+  if ((match = /^(.+)\/referrers\/([^/]+)$/.exec(path))) return handleReferrers(call, checkName(match[1] ?? ""), match[2] ?? "");
   if ((match = /^(.+)\/tags\/list$/.exec(path))) {
     const name = checkName(match[1] ?? "");
     repositoryOf(call, name);

@@ -240,6 +240,32 @@ describe("OCI registry protocol", () => {
     assert.equal(deleteChild.code, "DENIED");
   });
 
+  it("serves OCI 1.1 referrers: artifacts whose subject is an image, filtered by artifactType", async () => {
+    const image = await imageManifest("reg/app");
+    const imageDigest = sha256(image);
+    await call("PUT", "/v2/reg/app/manifests/signed", { body: image, headers: { "content-type": OCI_MANIFEST } });
+    const empty = await pushBlob("reg/app", Buffer.from("{}"));
+    const artifact = JSON.stringify({
+      schemaVersion: 2,
+      mediaType: OCI_MANIFEST,
+      artifactType: "application/vnd.example.sbom",
+      config: { mediaType: "application/vnd.oci.empty.v1+json", size: 2, digest: empty },
+      layers: [{ mediaType: "application/vnd.oci.empty.v1+json", size: 2, digest: empty }],
+      subject: { mediaType: OCI_MANIFEST, size: Buffer.byteLength(image), digest: imageDigest },
+      annotations: { "org.example.kind": "sbom" },
+    });
+    const put = await call("PUT", `/v2/reg/app/manifests/${sha256(artifact)}`, { body: artifact, headers: { "content-type": OCI_MANIFEST } });
+    assert.equal(put.status, 201);
+    assert.equal(put.headers.get("oci-subject"), imageDigest);
+    const referrers = await call("GET", `/v2/reg/app/referrers/${imageDigest}`);
+    assert.equal(referrers.headers.get("content-type"), "application/vnd.oci.image.index.v1+json");
+    const index = JSON.parse(referrers.body.toString()) as { manifests: Array<{ digest: string; artifactType: string; annotations: Record<string, string> }> };
+    assert.deepEqual(index.manifests.map((m) => [m.digest, m.artifactType, m.annotations["org.example.kind"]]), [[sha256(artifact), "application/vnd.example.sbom", "sbom"]]);
+    const filtered = await call("GET", `/v2/reg/app/referrers/${imageDigest}?artifactType=application/vnd.example.signature`);
+    assert.deepEqual(JSON.parse(filtered.body.toString()).manifests, []);
+    assert.equal(filtered.headers.get("oci-filters-applied"), "artifactType");
+  });
+
   it("deletes manifests by digest and lists the catalog", async () => {
     const manifest = await imageManifest("reg/other");
     const digest = sha256(manifest);
