@@ -1,18 +1,29 @@
-/** The task's network-namespace holder (ECS's "pause" container): a 129-byte static ELF that sleeps forever, imported once. */
+/** The task's network-namespace holder (ECS's "pause" container): a tiny static ELF that blocks forever, imported once. */
 import { arch } from "node:os";
 import type { DockerClient } from "../docker/client.ts";
 
 export const PAUSE_IMAGE = "stratus/pause:1";
 
-/** x86-64 Linux: `loop: mov eax, 34 (pause); syscall; jmp loop` in a minimal ELF64 executable. */
-function pauseElf(): Buffer {
-  const code = Buffer.from([0xb8, 0x22, 0x00, 0x00, 0x00, 0x0f, 0x05, 0xeb, 0xf7]);
+/** Machine code that blocks forever, per architecture. */
+const PROGRAMS: Record<string, { machine: number; code: number[] }> = {
+  // loop: mov eax, 34 (pause); syscall; jmp loop
+  x64: { machine: 0x3e, code: [0xb8, 0x22, 0x00, 0x00, 0x00, 0x0f, 0x05, 0xeb, 0xf7] },
+  // loop: x0..x3 = 0; x8 = 73 (ppoll, arm64 has no pause); svc 0; b loop   (not exercised on this project's x86-64 machines)
+  arm64: {
+    machine: 183,
+    code: [0xd2800000, 0xd2800001, 0xd2800002, 0xd2800003, 0xd2800928, 0xd4000001, 0x17fffffa].flatMap((word) => [word & 0xff, (word >>> 8) & 0xff, (word >>> 16) & 0xff, word >>> 24]),
+  },
+};
+
+/** A minimal static ELF64 executable running `program`. */
+function pauseElf(program: { machine: number; code: number[] }): Buffer {
+  const code = Buffer.from(program.code);
   const base = 0x400000n;
   const headerSize = 64 + 56;
   const file = Buffer.alloc(headerSize + code.length);
   Buffer.from([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1, 0]).copy(file, 0);
   file.writeUInt16LE(2, 16); // ET_EXEC
-  file.writeUInt16LE(0x3e, 18); // EM_X86_64
+  file.writeUInt16LE(program.machine, 18);
   file.writeUInt32LE(1, 20);
   file.writeBigUInt64LE(base + BigInt(headerSize), 24); // entry
   file.writeBigUInt64LE(64n, 32); // program headers right after this header
@@ -54,13 +65,14 @@ function tarOf(name: string, content: Buffer, mode: number): Buffer {
 
 let ready: Promise<string | undefined> | undefined;
 
-/** The pause image's name, importing it on first use; undefined on hosts it cannot run on (not x86-64). */
+/** The pause image's name, importing it on first use; undefined on architectures without a program above. */
 export function ensurePauseImage(client: DockerClient): Promise<string | undefined> {
-  if (arch() !== "x64") return Promise.resolve(undefined);
+  const program = PROGRAMS[arch()];
+  if (!program) return Promise.resolve(undefined);
   ready ??= (async () => {
     if (await client.imageInspect(PAUSE_IMAGE)) return PAUSE_IMAGE;
     const [repo, tag] = PAUSE_IMAGE.split(":") as [string, string];
-    await client.imageImport(tarOf("pause", pauseElf(), 0o755), repo, tag, ['CMD ["/pause"]']);
+    await client.imageImport(tarOf("pause", pauseElf(program), 0o755), repo, tag, ['CMD ["/pause"]']);
     return PAUSE_IMAGE;
   })();
   ready.catch(() => {
