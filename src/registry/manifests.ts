@@ -1,7 +1,7 @@
 /** Manifests and blobs by reference on the distribution API, stored as ECR images (so the ECR API sees every push). */
-import { imageByDigest, imageByTag, imageKey, imagesOf, imageTable, repositoryTable, type ImageRecord, type RepositoryRecord } from "../services/ecr/state.ts";
-import { deleteImage, expireAgedImages, ImageError, layerInRepository, putImage, TAG } from "../services/ecr/images.ts";
-import { DIGEST, OCI_INDEX } from "../services/ecr/manifest.ts";
+import { imageByDigest, imageByTag, imageKey, imageTable, repositoryTable, type ImageRecord, type RepositoryRecord } from "../services/ecr/state.ts";
+import { deleteImage, expireAgedImages, ImageError, layerInRepository, putImage, referrersOf, TAG } from "../services/ecr/images.ts";
+import { DIGEST, OCI_INDEX, subjectOf } from "../services/ecr/manifest.ts";
 import { readSmallBody, RegistryError, sendEmpty, API_VERSION_HEADER, type RegistryCall } from "./respond.ts";
 
 /** ECR's manifest size limit. */
@@ -188,46 +188,13 @@ export function handleBlob(call: RegistryCall, name: string, digest: string): vo
   }
 }
 
-interface ManifestFields {
-  subject?: { digest?: unknown };
-  artifactType?: unknown;
-  config?: { mediaType?: unknown };
-  annotations?: unknown;
-}
-
-function fieldsOf(manifest: string): ManifestFields {
-  try {
-    const parsed: unknown = JSON.parse(manifest);
-    return typeof parsed === "object" && parsed !== null ? (parsed as ManifestFields) : {};
-  } catch {
-    return {};
-  }
-}
-
-function subjectOf(manifest: string): string | undefined {
-  const digest = fieldsOf(manifest).subject?.digest;
-  return typeof digest === "string" ? digest : undefined;
-}
-
 /** OCI 1.1 referrers API: an image index of the manifests whose `subject` is the digest, filtered by ?artifactType. */
 export function handleReferrers(call: RegistryCall, name: string, digest: string): void {
   repositoryOf(call, name);
   call.req.resume();
   if (!DIGEST.test(digest)) throw new RegistryError("DIGEST_INVALID", `invalid digest ${digest}`, { digest });
   const wanted = call.url.searchParams.get("artifactType");
-  const manifests = imagesOf(call.app.state, call.scope, name).flatMap((image) => {
-    const fields = fieldsOf(image.manifest);
-    if (fields.subject?.digest !== digest) return [];
-    const artifactType = typeof fields.artifactType === "string" ? fields.artifactType : typeof fields.config?.mediaType === "string" ? fields.config.mediaType : undefined;
-    if (wanted !== null && artifactType !== wanted) return [];
-    return [{
-      mediaType: image.mediaType,
-      digest: image.digest,
-      size: Buffer.byteLength(image.manifest),
-      ...(artifactType ? { artifactType } : {}),
-      ...(typeof fields.annotations === "object" && fields.annotations !== null ? { annotations: fields.annotations } : {}),
-    }];
-  });
+  const manifests = referrersOf(call.app.state, call.scope, name, digest, wanted === null ? undefined : [wanted]);
   const body = JSON.stringify({ schemaVersion: 2, mediaType: OCI_INDEX, manifests });
   call.res.writeHead(200, {
     ...API_VERSION_HEADER,

@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { after, before, describe, it } from "node:test";
-import { BatchDeleteImageCommand, CreateRepositoryCommand, DescribeImagesCommand, ECRClient } from "@aws-sdk/client-ecr";
+import { BatchDeleteImageCommand, CreateRepositoryCommand, DescribeImagesCommand, ECRClient, ListImageReferrersCommand } from "@aws-sdk/client-ecr";
 import { clientConfig, startStratus, tempDataDir } from "../support/server.ts";
 import { ecrFixture, registryPassword, sha256, type EcrFixture } from "./support.ts";
 
@@ -264,6 +264,10 @@ describe("OCI registry protocol", () => {
     const filtered = await call("GET", `/v2/reg/app/referrers/${imageDigest}?artifactType=application/vnd.example.signature`);
     assert.deepEqual(JSON.parse(filtered.body.toString()).manifests, []);
     assert.equal(filtered.headers.get("oci-filters-applied"), "artifactType");
+    const listed = await fx.ecr.send(new ListImageReferrersCommand({ repositoryName: "reg/app", subjectId: { imageDigest } }));
+    assert.deepEqual(listed.referrers?.map((r) => [r.digest, r.artifactType, r.artifactStatus]), [[sha256(artifact), "application/vnd.example.sbom", "ACTIVE"]]);
+    const none = await fx.ecr.send(new ListImageReferrersCommand({ repositoryName: "reg/app", subjectId: { imageDigest }, filter: { artifactTypes: ["x/y"] } }));
+    assert.deepEqual(none.referrers, []);
   });
 
   it("deletes manifests by digest and lists the catalog", async () => {

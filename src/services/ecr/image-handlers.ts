@@ -5,8 +5,8 @@ import { AwsError } from "../../shared/aws-error.ts";
 import { encodeToken, isOffset, readToken } from "../page-tokens.ts";
 import type { HandlerTable, RequestContext } from "../service-types.ts";
 import { checkMaxResults, invalidParameter, requireRepository } from "./errors.ts";
-import { deleteImage, expireAgedImages, ImageError, putImage } from "./images.ts";
-import { DOCKER_MANIFEST, OCI_MANIFEST, DOCKER_LIST, OCI_INDEX } from "./manifest.ts";
+import { deleteImage, expireAgedImages, ImageError, putImage, referrersOf } from "./images.ts";
+import { DIGEST, DOCKER_MANIFEST, OCI_MANIFEST, DOCKER_LIST, OCI_INDEX } from "./manifest.ts";
 import { scopeOf } from "./repositories.ts";
 import { imageByDigest, imageByTag, imageKey, imagesOf, imageTable, type ImageRecord, type RepositoryRecord } from "./state.ts";
 
@@ -183,6 +183,16 @@ export const imageHandlers: HandlerTable<EcrOperations> = {
       else imageIds.push(result.deleted);
     }
     return { imageIds, failures };
+  },
+
+  ListImageReferrers(input, ctx) {
+    const repository = requireRepository(ctx.state, scopeOf(ctx), input.repositoryName, input.registryId);
+    const digest = input.subjectId?.imageDigest ?? "";
+    if (!DIGEST.test(digest)) throw invalidParameter("Invalid parameter at 'subjectId.imageDigest' failed to satisfy constraint: 'Invalid image digest'");
+    const types = input.filter?.artifactTypes?.length ? input.filter.artifactTypes : undefined;
+    const referrers = referrersOf(ctx.state, scopeOf(ctx), repository.name, digest, types).map((referrer) => ({ ...referrer, artifactStatus: "ACTIVE" as const }));
+    const page = paged(referrers, input.nextToken, input.maxResults);
+    return { referrers: page.items, ...(page.nextToken ? { nextToken: page.nextToken } : {}) };
   },
 
   StartImageScan(input, ctx) {

@@ -2,7 +2,7 @@
 import { crypto } from "../../shared/builtins.ts";
 import type { Scope, StateStore } from "../../state/state-store.ts";
 import { evaluateLifecycle, parseLifecyclePolicy } from "./lifecycle.ts";
-import { ManifestError, parseManifest } from "./manifest.ts";
+import { manifestFields, ManifestError, parseManifest } from "./manifest.ts";
 import { imageByDigest, imageByTag, imageKey, imagesOf, imageTable, layerKey, layerTable, repositoryTable, type ImageRecord, type RepositoryRecord } from "./state.ts";
 
 export type ImageErrorKind = "invalid" | "digest-mismatch" | "layers-missing" | "images-missing" | "tag-immutable" | "already-exists" | "tag-invalid";
@@ -164,4 +164,24 @@ export function expireAgedImages(state: StateStore, scope: Scope, repository: st
   if (!record?.lifecyclePolicy || !record.lifecyclePolicy.includes("sinceImagePushed")) return;
   if (record.lifecycleEvaluatedAt !== undefined && now - record.lifecycleEvaluatedAt < AGE_RULE_INTERVAL_MS) return;
   state.transaction(() => applyLifecyclePolicy(state, scope, repository, now));
+}
+
+export interface Referrer {
+  digest: string;
+  mediaType: string;
+  size: number;
+  artifactType?: string;
+  annotations?: Record<string, string>;
+}
+
+/** Manifests of the repository whose `subject` is `digest` (OCI 1.1 referrers), optionally of the given artifact types. */
+export function referrersOf(state: StateStore, scope: Scope, repository: string, digest: string, artifactTypes?: string[]): Referrer[] {
+  return imagesOf(state, scope, repository).flatMap((image) => {
+    const fields = manifestFields(image.manifest);
+    if (fields.subject?.digest !== digest) return [];
+    const artifactType = typeof fields.artifactType === "string" ? fields.artifactType : typeof fields.config?.mediaType === "string" ? fields.config.mediaType : undefined;
+    if (artifactTypes && (artifactType === undefined || !artifactTypes.includes(artifactType))) return [];
+    const annotations = typeof fields.annotations === "object" && fields.annotations !== null ? (fields.annotations as Record<string, string>) : undefined;
+    return [{ digest: image.digest, mediaType: image.mediaType, size: Buffer.byteLength(image.manifest), ...(artifactType ? { artifactType } : {}), ...(annotations ? { annotations } : {}) }];
+  });
 }

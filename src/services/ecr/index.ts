@@ -1,5 +1,5 @@
 /** Amazon ECR: repositories and images, sharing state with the OCI registry (src/registry). */
-// Gaps: replication, pull-through cache rules, repository creation templates, referrers, signing and account
+// Gaps: replication, pull-through cache rules, repository creation templates, signing and account
 // settings answer NotImplemented. Scans (basic) complete at once with no findings; the registry policy is stored, not enforced.
 import type { EcrOperations } from "../../generated/ecr.ts";
 import { defineService } from "../service-types.ts";

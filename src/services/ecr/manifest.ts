@@ -72,3 +72,25 @@ export function parseManifest(text: string, declared: string | undefined): Parse
   const layers = json.layers.map((layer, i) => descriptor(layer, `layers[${i}]`));
   return { mediaType, config, layers, children: [], artifactType };
 }
+
+/** The few top-level fields read back from stored manifests (referrers): tolerant of anything unparsable. */
+export interface ManifestFields {
+  subject?: { digest?: unknown };
+  artifactType?: unknown;
+  config?: { mediaType?: unknown };
+  annotations?: unknown;
+}
+
+export function manifestFields(manifest: string): ManifestFields {
+  try {
+    const parsed: unknown = JSON.parse(manifest);
+    return isRecord(parsed) ? (parsed as ManifestFields) : {};
+  } catch {
+    return {};
+  }
+}
+
+export function subjectOf(manifest: string): string | undefined {
+  const digest = manifestFields(manifest).subject?.digest;
+  return typeof digest === "string" ? digest : undefined;
+}
