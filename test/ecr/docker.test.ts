@@ -5,10 +5,10 @@ import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { BatchDeleteImageCommand, CreateRepositoryCommand, DescribeImagesCommand, ECRClient } from "@aws-sdk/client-ecr";
+import { BatchDeleteImageCommand, CreateRepositoryCommand, DescribeImagesCommand } from "@aws-sdk/client-ecr";
 import { busyboxImage, dockerSkip } from "../support/docker.ts";
-import { cliEnv, clientConfig, startStratus, tempDataDir } from "../support/server.ts";
-import { ecrFixture, registryPassword, type EcrFixture } from "./support.ts";
+import { cliEnv } from "../support/server.ts";
+import { acrossRestart, ecrFixture, registryPassword, type EcrFixture } from "./support.ts";
 
 const skip = dockerSkip();
 const created: string[] = [];
@@ -132,34 +132,25 @@ describe("ECR with docker and skopeo", { skip }, () => {
 
 describe("ECR registry persistence", { skip }, () => {
   it("an image pushed before a restart with the same data dir pulls after it, with the same credentials", async () => {
-    const data = tempDataDir("stratus-ecr-persist-");
-    const first = await startStratus({ dataDir: data.dir });
-    const ecr = new ECRClient(clientConfig(first.endpoint));
-    const image = `127.0.0.1:${first.port}/persist/app:v1`;
+    let image = "";
     try {
-      await ecr.send(new CreateRepositoryCommand({ repositoryName: "persist/app" }));
-      const password = await registryPassword(ecr);
-      must("docker", ["login", "--username", "AWS", "--password-stdin", `127.0.0.1:${first.port}`], password);
-      tag(busyboxImage(), image);
-      must("docker", ["push", image]);
-      await first.stop();
-      const second = await startStratus({ dataDir: data.dir, port: first.port });
-      try {
-        must("docker", ["rmi", image]);
-        // The login from before the restart still works: the token key is kept in state.
-        must("docker", ["pull", image]);
-        const again = new ECRClient(clientConfig(second.endpoint));
-        const { imageDetails } = await again.send(new DescribeImagesCommand({ repositoryName: "persist/app" }));
-        assert.deepEqual(imageDetails?.[0]?.imageTags, ["v1"]);
-        again.destroy();
-      } finally {
-        await second.stop();
-      }
+      await acrossRestart(
+        async (server, ecr) => {
+          await ecr.send(new CreateRepositoryCommand({ repositoryName: "persist/app" }));
+          must("docker", ["login", "--username", "AWS", "--password-stdin", `127.0.0.1:${server.port}`], await registryPassword(ecr));
+          image = tag(busyboxImage(), `127.0.0.1:${server.port}/persist/app:v1`);
+          must("docker", ["push", image]);
+        },
+        async (_server, ecr) => {
+          must("docker", ["rmi", image]);
+          // The login from before the restart still works: the token key is kept in state.
+          must("docker", ["pull", image]);
+          const { imageDetails } = await ecr.send(new DescribeImagesCommand({ repositoryName: "persist/app" }));
+          assert.deepEqual(imageDetails?.[0]?.imageTags, ["v1"]);
+        },
+      );
     } finally {
-      ecr.destroy();
-      await first.stop();
-      data.remove();
-      removeImagesOf(`127.0.0.1:${first.port}`);
+      if (image) removeImagesOf(image.slice(0, image.indexOf("/")));
     }
   });
 });

@@ -2,9 +2,8 @@
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { after, before, describe, it } from "node:test";
-import { BatchDeleteImageCommand, CreateRepositoryCommand, DescribeImagesCommand, ECRClient, ListImageReferrersCommand } from "@aws-sdk/client-ecr";
-import { clientConfig, startStratus, tempDataDir } from "../support/server.ts";
-import { ecrFixture, registryPassword, sha256, type EcrFixture } from "./support.ts";
+import { BatchDeleteImageCommand, CreateRepositoryCommand, DescribeImagesCommand, ListImageReferrersCommand } from "@aws-sdk/client-ecr";
+import { acrossRestart, ecrFixture, registryPassword, sha256, type EcrFixture } from "./support.ts";
 
 let fx: EcrFixture;
 let auth: string;
@@ -284,35 +283,28 @@ describe("OCI registry protocol", () => {
 
 describe("OCI registry uploads across a restart", () => {
   it("an unfinished chunked upload resumes after Stratus restarts on the same data dir", async () => {
-    const data = tempDataDir("stratus-ecr-upload-");
-    const first = await startStratus({ dataDir: data.dir });
-    const ecr = new ECRClient(clientConfig(first.endpoint));
-    try {
-      await ecr.send(new CreateRepositoryCommand({ repositoryName: "resume/app" }));
-      const credential = `Basic ${Buffer.from(`AWS:${await registryPassword(ecr)}`).toString("base64")}`;
-      const bytes = randomBytes(50_000);
-      const started = await fetch(`${first.endpoint}/v2/resume/app/blobs/uploads/`, { method: "POST", headers: { authorization: credential } });
-      const location = started.headers.get("location") ?? "";
-      await fetch(`${first.endpoint}${location}`, { method: "PATCH", headers: { authorization: credential, "content-range": "0-29999" }, body: bytes.subarray(0, 30_000) });
-      await first.stop();
-      const second = await startStratus({ dataDir: data.dir });
-      try {
-        const status = await fetch(`${second.endpoint}${location}`, { headers: { authorization: credential } });
+    const bytes = randomBytes(50_000);
+    let credential = "";
+    let location = "";
+    await acrossRestart(
+      async (server, ecr) => {
+        await ecr.send(new CreateRepositoryCommand({ repositoryName: "resume/app" }));
+        credential = `Basic ${Buffer.from(`AWS:${await registryPassword(ecr)}`).toString("base64")}`;
+        const started = await fetch(`${server.endpoint}/v2/resume/app/blobs/uploads/`, { method: "POST", headers: { authorization: credential } });
+        location = started.headers.get("location") ?? "";
+        await fetch(`${server.endpoint}${location}`, { method: "PATCH", headers: { authorization: credential, "content-range": "0-29999" }, body: bytes.subarray(0, 30_000) });
+      },
+      async (server) => {
+        const status = await fetch(`${server.endpoint}${location}`, { headers: { authorization: credential } });
         assert.equal(status.status, 204);
         assert.equal(status.headers.get("range"), "0-29999");
-        const rest = await fetch(`${second.endpoint}${location}`, { method: "PATCH", headers: { authorization: credential, "content-range": "30000-49999" }, body: bytes.subarray(30_000) });
+        const rest = await fetch(`${server.endpoint}${location}`, { method: "PATCH", headers: { authorization: credential, "content-range": "30000-49999" }, body: bytes.subarray(30_000) });
         assert.equal(rest.status, 202);
-        const done = await fetch(`${second.endpoint}${location}?digest=${sha256(bytes)}`, { method: "PUT", headers: { authorization: credential } });
+        const done = await fetch(`${server.endpoint}${location}?digest=${sha256(bytes)}`, { method: "PUT", headers: { authorization: credential } });
         assert.equal(done.status, 201);
-        const blob = await fetch(`${second.endpoint}/v2/resume/app/blobs/${sha256(bytes)}`, { headers: { authorization: credential } });
+        const blob = await fetch(`${server.endpoint}/v2/resume/app/blobs/${sha256(bytes)}`, { headers: { authorization: credential } });
         assert.deepEqual(Buffer.from(await blob.arrayBuffer()), bytes);
-      } finally {
-        await second.stop();
-      }
-    } finally {
-      ecr.destroy();
-      await first.stop();
-      data.remove();
-    }
+      },
+    );
   });
 });

@@ -3,7 +3,7 @@ import { createHash, randomBytes } from "node:crypto";
 import {
   CompleteLayerUploadCommand, ECRClient, GetAuthorizationTokenCommand, InitiateLayerUploadCommand, PutImageCommand, UploadLayerPartCommand,
 } from "@aws-sdk/client-ecr";
-import { clientConfig, startStratus, type RunningStratus, type StartOptions } from "../support/server.ts";
+import { clientConfig, startStratus, tempDataDir, type RunningStratus, type StartOptions } from "../support/server.ts";
 
 export { sdkFailure } from "../support/assertions.ts";
 
@@ -63,4 +63,34 @@ export async function pushImage(ecr: ECRClient, repositoryName: string, imageTag
   const { manifest, digest } = await makeManifest(ecr, repositoryName);
   await ecr.send(new PutImageCommand({ repositoryName, imageManifest: manifest, ...(imageTag ? { imageTag } : {}) }));
   return digest;
+}
+
+/**
+ * Runs `first` against a Stratus on a fresh data dir, stops it, starts another on the same dir and port (docker
+ * logins are keyed by host:port) and runs `second` against it; everything is stopped and removed afterwards.
+ */
+export async function acrossRestart(
+  first: (server: RunningStratus, ecr: ECRClient) => Promise<void>,
+  second: (server: RunningStratus, ecr: ECRClient) => Promise<void>,
+): Promise<void> {
+  const data = tempDataDir("stratus-ecr-restart-");
+  const servers: RunningStratus[] = [];
+  const clients: ECRClient[] = [];
+  const start = async (port?: number): Promise<[RunningStratus, ECRClient]> => {
+    const server = await startStratus({ dataDir: data.dir, ...(port ? { port } : {}) });
+    const ecr = new ECRClient(clientConfig(server.endpoint));
+    servers.push(server);
+    clients.push(ecr);
+    return [server, ecr];
+  };
+  try {
+    const [before, beforeEcr] = await start();
+    await first(before, beforeEcr);
+    await before.stop();
+    await second(...(await start(before.port)));
+  } finally {
+    for (const client of clients) client.destroy();
+    for (const server of servers) await server.stop();
+    data.remove();
+  }
 }
