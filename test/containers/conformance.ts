@@ -1,6 +1,9 @@
 /** Runner conformance cases: what any container runner (docker now, others later) must do with a TaskLaunch. */
 import assert from "node:assert/strict";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import type { AddressInfo } from "node:net";
 import { container, launch, type RunnerHarness } from "./support.ts";
 import type { TaskLaunch } from "../../src/engine/containers/types.ts";
@@ -353,6 +356,34 @@ export const runnerConformanceCases: RunnerConformanceCase[] = [
       assert.match(stopped.containers[0]?.reason ?? "", /^CannotStartContainerError: /);
       assert.equal(stopped.containers[0]?.lastStatus, "STOPPED");
       assert.equal(stopped.containers[1]?.runtimeId, undefined);
+    },
+  },
+  {
+    name: "a volume with a host path is bind-mounted (read-only where the mount point says so)",
+    async run(h) {
+      const dir = mkdtempSync(join(tmpdir(), "stratus-hostpath-"));
+      writeFileSync(join(dir, "greeting.txt"), "from-the-host\n");
+      try {
+        const task = launch(
+          [
+            container("app", h.image, {
+              command: ["sh", "-c", "cat /host/greeting.txt; touch /host/new 2>/dev/null && echo writable || echo read-only; echo rw > /rw/written"],
+              mountPoints: [
+                { sourceVolume: "shared", containerPath: "/host", readOnly: true },
+                { sourceVolume: "shared", containerPath: "/rw", readOnly: false },
+              ],
+              logConfiguration: awslogs("/ecs/volumes"),
+            }),
+          ],
+          { volumes: [{ name: "shared", hostPath: dir }] },
+        );
+        const stopped = await runToStop(h, task);
+        assert.equal(stopped.containers[0]?.exitCode, 0);
+        assert.deepEqual(messages(h, `ecs/app/${task.taskId}`), ["from-the-host", "read-only"]);
+        assert.equal(readFileSync(join(dir, "written"), "utf8"), "rw\n");
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
     },
   },
 ];
