@@ -39,7 +39,7 @@ export function createTaskRunner(observer: TaskObserver, services: RunnerService
       return shared;
     },
     engineReachable() {
-      watchdog ??= spawnWatchdog(client.socketPath, runId);
+      if (!closed) watchdog ??= spawnWatchdog(client.socketPath, runId);
     },
     stopped(execution) {
       // ECS keeps the record; the runner forgets the task.
