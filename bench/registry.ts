@@ -118,7 +118,21 @@ async function measure(start: () => Promise<Target>, layout: string, work: strin
   }
 }
 
+/** Why the benchmark cannot run here (no engine, or a missing client or reference registry), or undefined. */
+function missingTool(): string | undefined {
+  if (spawnSync("docker", ["info"], { stdio: "ignore", timeout: 10_000 }).status !== 0) return "no Docker engine reachable";
+  for (const tool of ["skopeo", "docker-registry"]) {
+    if (spawnSync(tool, ["--version"], { stdio: "ignore" }).error) return `${tool} is not installed`;
+  }
+  return undefined;
+}
+
 export async function benchRegistry(): Promise<void> {
+  const missing = missingTool();
+  if (missing) {
+    console.log(`Registry: skipped (${missing})`);
+    return;
+  }
   const work = mkdtempSync(join(tmpdir(), "stratus-bench-registry-"));
   try {
     const { layout, bytes } = buildImage(work);
