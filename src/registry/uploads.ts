@@ -7,6 +7,7 @@ import type { Hash } from "node:crypto";
 import { crypto } from "../shared/builtins.ts";
 import type { StateStore, Table } from "../state/state-store.ts";
 import { layerInRepository, recordLayer } from "../services/ecr/images.ts";
+import { DIGEST } from "../services/ecr/manifest.ts";
 import { RegistryError, sendEmpty, type RegistryCall } from "./respond.ts";
 
 interface UploadRecord {
@@ -18,8 +19,6 @@ const uploadTable = (state: StateStore): Table<UploadRecord> => state.table<Uplo
 
 /** Running hashes of open uploads (rebuilt from the file after a restart or a broken PATCH). */
 const running = new Map<string, { hash: Hash; offset: number }>();
-
-const DIGEST = /^sha256:[0-9a-f]{64}$/;
 
 const uploadPath = (call: RegistryCall, id: string): string => join(call.app.state.blobs.uploadDir(), id);
 
