@@ -3,6 +3,7 @@ import { RecordDatabase } from "./state/database.ts";
 import { StateStore } from "./state/state-store.ts";
 import { createApp } from "./gateway/app.ts";
 import { createStratusServer } from "./gateway/server.ts";
+import { log } from "./shared/log.ts";
 import { runShutdownHooks } from "./shared/shutdown.ts";
 import type { StratusConfig } from "./config.ts";
 
@@ -61,4 +62,10 @@ export async function startStratus(config: StratusConfig, version: string): Prom
       `Data: ${config.ephemeral ? "in memory (--ephemeral)" : config.dataDir}\n` +
       `Stratus ready on ${app.endpoint}\n`,
   );
+  // Work accepted before a restart or crash (queued Lambda events, ECS tasks and services) picks up again.
+  setImmediate(() => {
+    import("./services/registry.ts")
+      .then(({ resumeBackgroundWork }) => resumeBackgroundWork(state, app.endpoint))
+      .catch((error: unknown) => log.error("could not resume background work", error));
+  });
 }

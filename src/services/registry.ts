@@ -1,4 +1,5 @@
 /** The services with handlers, loaded on first use so start-up reads none of them. */
+import type { StateStore } from "../state/state-store.ts";
 import type { ServiceDefinition } from "./service-types.ts";
 
 type Loader = () => Promise<ServiceDefinition>;
@@ -24,6 +25,21 @@ export async function serviceDefinition(id: string): Promise<ServiceDefinition> 
     loaded.set(id, definition);
   }
   return definition;
+}
+
+/**
+ * Services with background work that must come back after a restart, and the record kinds whose presence on disk
+ * says there is some. Only those services are loaded at start-up (after Ready), so an empty data directory costs nothing.
+ */
+const RESUMABLE: Record<string, string[]> = {
+  lambda: ["async-events"],
+};
+
+export async function resumeBackgroundWork(state: StateStore, endpoint: string): Promise<void> {
+  for (const [id, kinds] of Object.entries(RESUMABLE)) {
+    if (!kinds.some((kind) => state.hasStoredRecords(id, kind))) continue;
+    (await serviceDefinition(id)).resume?.(state, endpoint);
+  }
 }
 
 export const implementedServices = (): string[] => Object.keys(LOADERS);

@@ -33,9 +33,11 @@ export type AnyHandler = (input: Record<string, unknown>, ctx: RequestContext) =
 export interface ServiceDefinition {
   id: string;
   handlers: Readonly<Record<string, AnyHandler | undefined>>;
+  /** Restarts background work found on disk at start-up (queued events, running tasks); see registry.ts RESUMABLE. */
+  resume?: ((state: StateStore, endpoint: string) => void) | undefined;
 }
 
 /** Binds a typed handler table to a service id; the type parameter is the generated `…Operations` map. */
-export function defineService<Ops>(id: string, handlers: HandlerTable<Ops>): ServiceDefinition {
-  return { id, handlers: handlers as Record<string, AnyHandler | undefined> };
+export function defineService<Ops>(id: string, handlers: HandlerTable<Ops>, extras: Pick<ServiceDefinition, "resume"> = {}): ServiceDefinition {
+  return { id, handlers: handlers as Record<string, AnyHandler | undefined>, ...extras };
 }

@@ -64,6 +64,10 @@ export class RecordDatabase {
     return this.selectKind.all(service, kind) as Array<{ scope: string; id: string; value: string }>;
   }
 
+  hasRows(service: string, kind: string): boolean {
+    return this.db.prepare("SELECT 1 FROM records WHERE service = ? AND kind = ? LIMIT 1").get(service, kind) !== undefined;
+  }
+
   allRows(): RecordRow[] {
     return this.db.prepare("SELECT service, kind, scope, id, value FROM records ORDER BY rowid").all() as unknown as RecordRow[];
   }

@@ -128,6 +128,17 @@ export class Table<T> {
     return [...(this.data().get(scopeKey(scope))?.values() ?? [])];
   }
 
+  /** Every account+region that holds at least one record (background work walks them all). */
+  scopesWithRecords(): Scope[] {
+    const scopes: Scope[] = [];
+    for (const [key, bucket] of this.data()) {
+      if (bucket.size === 0) continue;
+      const slash = key.indexOf("/");
+      scopes.push({ account: key.slice(0, slash), region: key.slice(slash + 1) });
+    }
+    return scopes;
+  }
+
   count(): number {
     let total = 0;
     for (const bucket of this.data().values()) total += bucket.size;
@@ -196,6 +207,11 @@ export class StateStore {
       this.tables.set(key, table);
     }
     return table as Table<T>;
+  }
+
+  /** Whether the data directory holds records of this kind, without loading them (cheap enough for start-up). */
+  hasStoredRecords(service: string, kind: string): boolean {
+    return this.db?.hasRows(service, kind) ?? false;
   }
 
   /** Several writes that land together or not at all, on disk and in memory. */

@@ -84,6 +84,8 @@ function logEvents(spec: FunctionSpec, request: InvokeRequest, outcome: Outcome,
 export interface AsyncPolicy {
   maximumRetryAttempts?: number | undefined;
   maximumEventAgeSeconds?: number | undefined;
+  /** When the event was first queued (epoch ms): its age counts from then, also across a restart of Stratus. */
+  enqueuedAt?: number | undefined;
 }
 
 export class LambdaEngine {
@@ -211,7 +213,7 @@ export class LambdaEngine {
    */
   invokeAsync(spec: FunctionSpec, request: InvokeRequest, policy: AsyncPolicy = {}, onDone?: (result: InvokeResult | undefined) => void): void {
     const retries = Math.min(policy.maximumRetryAttempts ?? 2, RETRY_DELAYS_MS.length);
-    const deadline = Date.now() + (policy.maximumEventAgeSeconds ?? 21600) * 1000;
+    const deadline = (policy.enqueuedAt ?? Date.now()) + (policy.maximumEventAgeSeconds ?? 21600) * 1000;
     const attempt = (n: number, throttles: number): void => {
       if (Date.now() > deadline) return onDone?.(undefined);
       this.invoke(spec, request).then(

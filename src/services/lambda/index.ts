@@ -3,7 +3,7 @@ import type { LambdaOperations } from "../../generated/lambda.ts";
 import { defineService } from "../service-types.ts";
 import { eventConfigHandlers } from "./event-config.ts";
 import { functionHandlers } from "./functions.ts";
-import { invokeHandlers } from "./invoke.ts";
+import { invokeHandlers, resumeLambda } from "./invoke.ts";
 import { layerHandlers } from "./layers.ts";
 import { urlHandlers } from "./urls.ts";
 import { miscHandlers } from "./misc.ts";
@@ -17,4 +17,4 @@ export const lambdaService = defineService<LambdaOperations>("lambda", {
   ...layerHandlers,
   ...urlHandlers,
   ...eventConfigHandlers,
-});
+}, { resume: resumeLambda });

@@ -15,6 +15,7 @@ import { issueTemporaryCredentials } from "../sts/credentials.ts";
 import { conflict, invalidParameter, tooManyRequests } from "./errors.ts";
 import { functionArn, functions, type FunctionConfigRecord, type FunctionRecord } from "./state.ts";
 import { eventConfigFor } from "./event-config.ts";
+import { dequeueEvent, enqueueEvent, resumeQueuedEvents, type QueuedEvent } from "./event-queue.ts";
 import { layerDigests } from "./layers.ts";
 import { parseFunctionRef, resolveQualifier, RUNNABLE_RUNTIMES } from "./validate.ts";
 import { resolveFunction, versionConfig } from "./view.ts";
@@ -151,6 +152,8 @@ export interface Invocation {
   type: "RequestResponse" | "Event" | "DryRun";
   clientContext?: string | undefined;
   wantLog: boolean;
+  /** An Event invocation resumed from the on-disk queue after a restart (not queued a second time). */
+  queued?: QueuedEvent | undefined;
 }
 
 export interface InvocationResult {
@@ -182,7 +185,14 @@ export async function invokeFunction(ctx: RequestContext, name: string, qualifie
   const runner = engineFor(ctx.state);
   if (type === "Event") {
     const policy = eventConfigFor(ctx, name, qualifier);
-    runner.invokeAsync(spec, { ...request, wantLog: false }, { maximumRetryAttempts: policy?.MaximumRetryAttempts, maximumEventAgeSeconds: policy?.MaximumEventAgeInSeconds });
+    const queued = invocation.queued ?? enqueueEvent(ctx, name, qualifier, payload, invocation.clientContext);
+    const scope = { account: ctx.account, region: ctx.region };
+    runner.invokeAsync(
+      spec,
+      { ...request, requestId: queued.requestId, wantLog: false },
+      { maximumRetryAttempts: policy?.MaximumRetryAttempts, maximumEventAgeSeconds: policy?.MaximumEventAgeInSeconds, enqueuedAt: queued.enqueuedAt },
+      () => dequeueEvent(ctx.state, scope, queued.requestId),
+    );
     return { statusCode: 202, executedVersion: config.Version };
   }
   try {
@@ -232,3 +242,17 @@ export const invokeHandlers: HandlerTable<Ops> = {
     return { Status: result.statusCode };
   },
 };
+
+/** Start-up: events accepted before a restart (or a crash) run now. */
+export function resumeLambda(state: StateStore, endpoint: string): void {
+  const count = resumeQueuedEvents(state, endpoint, (ctx, event) =>
+    invokeFunction(ctx, event.functionName, event.qualifier, {
+      payload: Buffer.from(event.payload, "base64"),
+      type: "Event",
+      clientContext: event.clientContext,
+      wantLog: false,
+      queued: event,
+    }),
+  );
+  if (count) log.info(`resumed ${count} queued Lambda event invocation(s)`);
+}
