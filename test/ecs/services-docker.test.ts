@@ -105,7 +105,8 @@ describe("services on Docker", { skip }, () => {
   });
 
   it("trips the circuit breaker on a failing revision and rolls back to the last completed one", async () => {
-    await t.ecs.send(new RegisterTaskDefinitionCommand(fargateDefinition("sleeper", image, ["sh", "-c", "exit 1"])));
+    // An image that exists nowhere: every task of the revision fails to start.
+    await t.ecs.send(new RegisterTaskDefinitionCommand(fargateDefinition("sleeper", "stratus-test/no-such-image:1", ["sleep", "3600"])));
     await t.ecs.send(
       new UpdateServiceCommand({
         cluster: "svc",

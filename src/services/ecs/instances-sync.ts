@@ -1,7 +1,9 @@
 /** EC2 instances whose user data sets ECS_CLUSTER=<name> join that cluster when running, as the ECS agent makes them do. */
 import { findInstance, instanceUserData, listInstances } from "../ec2/instances/api.ts";
 import type { RequestContext } from "../service-types.ts";
-import { tables } from "./state.ts";
+import { currentRuntime } from "./runtime.ts";
+import { tables, type ClusterRecord } from "./state.ts";
+import { stopTask } from "./tasks.ts";
 
 const CLUSTER_LINE = /(?:^|[\s"'])ECS_CLUSTER=["']?([A-Za-z0-9_-]{1,255})/m;
 
@@ -19,6 +21,13 @@ export function syncContainerInstances(ctx: RequestContext): void {
       if (state === undefined) continue;
       if (state === "terminated" || state === "shutting-down") {
         t.instances.put(ctx, record.id, { ...record, status: "INACTIVE", agentConnected: false, version: record.version + 1 });
+        // Its tasks end with the host, in AWS's words; services start replacements elsewhere.
+        const rt = currentRuntime();
+        for (const task of t.tasks.list(ctx)) {
+          if (rt && task.containerInstanceArn === record.containerInstanceArn && task.lastStatus !== "STOPPED") {
+            stopTask(ctx, rt, task, "ServiceSchedulerInitiated", `Host EC2 (instance ${record.ec2InstanceId}) terminated.`);
+          }
+        }
       } else if (state !== undefined && (state === "running") !== record.agentConnected) {
         t.instances.put(ctx, record.id, { ...record, agentConnected: state === "running", version: record.version + 1 });
       }
@@ -35,13 +44,13 @@ export function syncContainerInstances(ctx: RequestContext): void {
   });
 }
 
-let registerFn: ((ctx: RequestContext, cluster: import("./state.ts").ClusterRecord, instanceId: string) => void) | undefined;
+let registerFn: ((ctx: RequestContext, cluster: ClusterRecord, instanceId: string) => void) | undefined;
 
 /** container-instances.ts hands its register function over (avoids an import cycle). */
 export function setRegister(fn: typeof registerFn): void {
   registerFn = fn;
 }
 
-function registerInstanceLazy(ctx: RequestContext, cluster: import("./state.ts").ClusterRecord, instanceId: string): void {
+function registerInstanceLazy(ctx: RequestContext, cluster: ClusterRecord, instanceId: string): void {
   registerFn?.(ctx, cluster, instanceId);
 }

@@ -18,6 +18,11 @@ import { newDeployment } from "./services.ts";
 import { syncContainerInstances } from "./instances-sync.ts";
 
 const INTERVAL_MS = 1000;
+/**
+ * A deployment completes (and the service reaches steady state) once its tasks have stayed RUNNING this long: a task that
+ * starts and crashes at once must not complete a rollout (AWS also waits for tasks to stay up before declaring it).
+ */
+const STABLE_MS = Number(process.env.STRATUS_ECS_STABLE_MS ?? 2000);
 let timer: NodeJS.Timeout | undefined;
 let immediate: NodeJS.Immediate | undefined;
 let lastPrune = 0;
@@ -209,8 +214,9 @@ function rollService(
   for (const d of old) if (active(d).length === 0) d.status = "INACTIVE";
   service.deployments = service.deployments.filter((d) => d.status !== "INACTIVE");
   const live = active(primary);
-  const runningNow = live.filter((task) => task.lastStatus === "RUNNING").length;
-  if (service.deployments.length === 1 && runningNow === desired && live.length === desired) {
+  const stableSince = Date.now() - STABLE_MS;
+  const stable = live.filter((task) => task.lastStatus === "RUNNING" && (task.startedAt ?? task.connectivityAt ?? Date.now()) <= stableSince).length;
+  if (service.deployments.length === 1 && stable === desired && live.length === desired) {
     if (primary.rolloutState === "IN_PROGRESS") {
       primary.rolloutState = "COMPLETED";
       primary.rolloutStateReason = "ECS deployment completed.";
@@ -228,7 +234,7 @@ function rollService(
 
 /** After three launches in a row failed, wait a little longer each time (AWS throttles failing launches too). */
 function backingOff(d: DeploymentRecord, tasks: TaskRecord[]): boolean {
-  const recent = [...tasks].sort((a, b) => b.createdAt - a.createdAt);
+  const recent = tasks.filter((task) => task.lastStatus === "STOPPED").sort((a, b) => b.createdAt - a.createdAt);
   let streak = 0;
   for (const task of recent) {
     if (!isFailure(task)) break;

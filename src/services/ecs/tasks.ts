@@ -3,7 +3,7 @@ import type { CapacityProviderStrategyItem, RunTaskRequest, Tag } from "@aws-sdk
 import type { EcsOperations } from "../../generated/ecs.ts";
 import type { HandlerTable, RequestContext } from "../service-types.ts";
 import { FARGATE_PROVIDERS } from "./clusters.ts";
-import { checkTags, clusterNameOf, idOf, page, requireCluster } from "./common.ts";
+import { checkTags, idOf, page, requireCluster } from "./common.ts";
 import { invalidParameter } from "./errors.ts";
 import { checkOverrides } from "./launch-spec.ts";
 import { launchTasks, type LaunchRequest } from "./launch.ts";
@@ -203,7 +203,7 @@ export const taskHandlers: HandlerTable<Ops> = {
     if (input.serviceName && input.family) throw invalidParameter("Service name and family cannot both be specified.");
     const desired = input.desiredStatus ?? "RUNNING";
     const instanceId = input.containerInstance ? idOf(input.containerInstance) : undefined;
-    const serviceName = input.serviceName ? clusterNameOf(input.serviceName).split("/").pop() : undefined;
+    const serviceName = input.serviceName?.split("/").pop();
     const arns = tables(ctx.state)
       .tasks.list(ctx)
       .filter(
