@@ -26,6 +26,8 @@ const STABLE_MS = Number(process.env.STRATUS_ECS_STABLE_MS ?? 2000);
 let timer: NodeJS.Timeout | undefined;
 let immediate: NodeJS.Immediate | undefined;
 let lastPrune = 0;
+const SYNC_MS = 5000;
+const lastSync = new Map<string, number>();
 
 /** Runs a pass soon (after a service change or a service task changing status) and keeps the timer going. */
 export function scheduleReconcile(rt: Runtime): void {
@@ -55,10 +57,14 @@ export function reconcileOnce(rt: Runtime): void {
   if (prune) lastPrune = Date.now();
   for (const key of rt.scopes) {
     const ctx = backgroundContext(rt, scopeOfKey(key));
-    try {
-      syncContainerInstances(ctx);
-    } catch (error) {
-      log.warn("ECS container instance sync failed", error);
+    // EC2 instances joining or leaving clusters are picked up every few seconds (the listing is not free).
+    if (Date.now() - (lastSync.get(key) ?? 0) > SYNC_MS) {
+      lastSync.set(key, Date.now());
+      try {
+        syncContainerInstances(ctx);
+      } catch (error) {
+        log.warn("ECS container instance sync failed", error);
+      }
     }
     const t = tables(rt.state);
     for (const service of t.services.list(ctx)) {

@@ -22,6 +22,12 @@ export interface Runtime {
 }
 
 let runtime: Runtime | undefined;
+let runnerFactory: typeof createTaskRunner = createTaskRunner;
+
+/** Replaces the container runner (tests drive the scheduler with a runner that reports progress on command). */
+export function setRunnerFactory(factory: typeof createTaskRunner): void {
+  runnerFactory = factory;
+}
 const initHooks: Array<(rt: Runtime) => void> = [];
 let observer: TaskObserver = () => {};
 
@@ -123,7 +129,7 @@ function services(rt: Runtime): RunnerServices {
 /** The one runner of this process, made on first use; closed (containers removed) when Stratus stops. */
 export function runnerOf(rt: Runtime): TaskRunner {
   if (!rt.runner) {
-    const runner = createTaskRunner((progress) => observer(progress), services(rt));
+    const runner = runnerFactory((progress) => observer(progress), services(rt));
     rt.runner = runner;
     onShutdown(() => runner.close());
   }
