@@ -35,8 +35,19 @@ class SteppedRunner implements TaskRunner {
 
   start(task: TaskLaunch): void {
     this.launched.push(task);
+    // An image named "…bad…" cannot be pulled: the task stops before it runs, as a failed pull does.
+    if (task.containers.some((c) => c.image.includes("bad"))) {
+      this.report(task, "STOPPED", { stopCode: "TaskFailedToStart", stoppedReason: "CannotPullContainerError: pull access denied", stoppedAt: Date.now() });
+      return;
+    }
     this.live.set(task.taskArn, task);
     this.report(task, "PENDING");
+  }
+
+  /** A running task's health check fails. */
+  unhealthy(taskArn: string): void {
+    const task = this.live.get(taskArn);
+    if (task) this.report(task, "RUNNING", { healthStatus: "UNHEALTHY" });
   }
 
   /** Every pending task reaches RUNNING (started long enough ago to count as stable). */
@@ -108,5 +119,77 @@ describe("the service scheduler, one pass at a time", () => {
     assert.equal(service?.runningCount, 4);
     assert.equal(runner?.launched.length, 8);
     assert.ok(service?.events?.some((e) => /^\(service web\) has stopped 2 running tasks:/.test(e.message ?? "")));
+  });
+
+  it("trips the circuit breaker: without rollback the deployment stays FAILED and launches stop; with rollback the last COMPLETED revision returns", async () => {
+    let runner: SteppedRunner | undefined;
+    setRunnerFactory((observer) => (runner = new SteppedRunner(observer)));
+    const ctx = makeContext({ service: "ecs" });
+    const rt = attachRuntime(ctx);
+    await call("CreateCluster", { clusterName: "cb" }, ctx);
+    await call("RegisterContainerInstance", { cluster: "cb", instanceIdentityDocument: JSON.stringify({ instanceId: "i-0123456789abcdef1", instanceType: "m5.4xlarge" }) }, ctx);
+    await call("RegisterTaskDefinition", { family: "good", containerDefinitions: [{ name: "app", image: "busybox", memory: 64 }] }, ctx);
+    await call("RegisterTaskDefinition", { family: "bad", containerDefinitions: [{ name: "app", image: "bad/image", memory: 64 }] }, ctx);
+    const passes = async (n: number): Promise<void> => {
+      for (let i = 0; i < n; i++) {
+        reconcileOnce(rt);
+        await tick();
+        runner?.runAll();
+        await tick();
+      }
+    };
+    const describe = async (name: string) => (await call("DescribeServices", { cluster: "cb", services: [name] }, ctx)).services?.[0];
+
+    const breaker = { deploymentCircuitBreaker: { enable: true, rollback: false }, minimumHealthyPercent: 100, maximumPercent: 200 };
+    await call("CreateService", { cluster: "cb", serviceName: "stuck", taskDefinition: "bad", desiredCount: 2, launchType: "EC2", deploymentConfiguration: breaker }, ctx);
+    await passes(6);
+    const stuck = await describe("stuck");
+    assert.equal(stuck?.deployments?.[0]?.rolloutState, "FAILED");
+    assert.equal(stuck?.deployments?.[0]?.rolloutStateReason, "ECS deployment circuit breaker: tasks failed to start.");
+    const launchedAtFailure = runner?.launched.length ?? 0;
+    assert.ok(launchedAtFailure >= 3);
+    await passes(3);
+    assert.equal(runner?.launched.length, launchedAtFailure, "no launches after the deployment FAILED without rollback");
+
+    await call("CreateService", { cluster: "cb", serviceName: "back", taskDefinition: "good", desiredCount: 2, launchType: "EC2", deploymentConfiguration: { ...breaker, deploymentCircuitBreaker: { enable: true, rollback: true } } }, ctx);
+    await passes(3);
+    assert.equal((await describe("back"))?.deployments?.[0]?.rolloutState, "COMPLETED");
+    await call("UpdateService", { cluster: "cb", service: "back", taskDefinition: "bad" }, ctx);
+    await passes(10);
+    const back = await describe("back");
+    assert.equal(back?.deployments?.length, 1);
+    assert.ok(back?.taskDefinition?.endsWith("task-definition/good:1"));
+    assert.equal(back?.deployments?.[0]?.rolloutState, "COMPLETED");
+    assert.equal(back?.runningCount, 2);
+    const counts = (await call("DescribeClusters", { clusters: ["cb"] }, ctx)).clusters?.[0];
+    assert.equal(counts?.runningTasksCount, 2);
+    assert.equal(counts?.activeServicesCount, 2);
+  });
+
+  it("replaces a task whose container health check fails", async () => {
+    let runner: SteppedRunner | undefined;
+    setRunnerFactory((observer) => (runner = new SteppedRunner(observer)));
+    const ctx = makeContext({ service: "ecs" });
+    const rt = attachRuntime(ctx);
+    await call("CreateCluster", { clusterName: "hc" }, ctx);
+    await call("RegisterContainerInstance", { cluster: "hc", instanceIdentityDocument: JSON.stringify({ instanceId: "i-0123456789abcdef2", instanceType: "m5.large" }) }, ctx);
+    await call("RegisterTaskDefinition", { family: "hc", containerDefinitions: [{ name: "app", image: "busybox", memory: 64, healthCheck: { command: ["CMD-SHELL", "true"] } }] }, ctx);
+    await call("CreateService", { cluster: "hc", serviceName: "web", taskDefinition: "hc", desiredCount: 1, launchType: "EC2" }, ctx);
+    reconcileOnce(rt);
+    await tick();
+    runner?.runAll();
+    await tick();
+    const first = runner?.launched[0]?.taskArn ?? "";
+    assert.equal(runner?.launched[0]?.containers[0]?.healthCheck?.intervalSeconds, 30);
+    runner?.unhealthy(first);
+    await tick();
+    reconcileOnce(rt);
+    await tick();
+    const old = (await call("DescribeTasks", { cluster: "hc", tasks: [first] }, ctx)).tasks?.[0];
+    assert.equal(old?.lastStatus, "STOPPED");
+    assert.equal(old?.stoppedReason, "Task failed container health checks");
+    reconcileOnce(rt);
+    await tick();
+    assert.equal(runner?.launched.length, 2);
   });
 });

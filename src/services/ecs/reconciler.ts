@@ -24,6 +24,7 @@ const INTERVAL_MS = 1000;
  */
 const STABLE_MS = Number(process.env.STRATUS_ECS_STABLE_MS ?? 2000);
 let timer: NodeJS.Timeout | undefined;
+let timerRuntime: Runtime | undefined;
 let immediate: NodeJS.Immediate | undefined;
 let lastPrune = 0;
 const SYNC_MS = 5000;
@@ -31,7 +32,12 @@ const lastSync = new Map<string, number>();
 
 /** Runs a pass soon (after a service change or a service task changing status) and keeps the timer going. */
 export function scheduleReconcile(rt: Runtime): void {
+  if (timer && timerRuntime !== rt) {
+    clearInterval(timer);
+    timer = undefined;
+  }
   if (!timer) {
+    timerRuntime = rt;
     timer = setInterval(() => reconcileOnce(rt), INTERVAL_MS);
     timer.unref();
   }
@@ -78,7 +84,7 @@ export function reconcileOnce(rt: Runtime): void {
     }
     if (prune) pruneStoppedTasks(ctx);
   }
-  if (!anyService && timer) {
+  if (!anyService && timer && timerRuntime === rt) {
     clearInterval(timer);
     timer = undefined;
   }
