@@ -213,9 +213,17 @@ describe("tasks", () => {
       return (left.NetworkInterfaces ?? []).length === 0 ? true : undefined;
     }, 10_000, "the ENI to be deleted");
 
+    // The same clientToken again (a retry): the same task, no second one.
+    const token = "retry-token-1";
+    const once = await t.ecs.send(new RunTaskCommand({ taskDefinition: "broken", launchType: "FARGATE", clientToken: token, networkConfiguration: { awsvpcConfiguration: { subnets: [subnet.id] } } }));
+    const twice = await t.ecs.send(new RunTaskCommand({ taskDefinition: "broken", launchType: "FARGATE", clientToken: token, networkConfiguration: { awsvpcConfiguration: { subnets: [subnet.id] } } }));
+    assert.equal(twice.tasks?.[0]?.taskArn, once.tasks?.[0]?.taskArn);
+    await waitTask(t.ecs, "default", once.tasks?.[0]?.taskArn ?? "", (x) => x.lastStatus === "STOPPED");
+
     const running = await t.ecs.send(new ListTasksCommand({ family: "broken" }));
     assert.deepEqual(running.taskArns, []);
     const stoppedList = await t.ecs.send(new ListTasksCommand({ family: "broken", desiredStatus: "STOPPED", startedBy: "tester" }));
+    assert.equal((await t.ecs.send(new ListTasksCommand({ family: "broken", desiredStatus: "STOPPED" }))).taskArns?.length, 2);
     assert.deepEqual(stoppedList.taskArns, [task?.taskArn]);
     const described = await t.ecs.send(new DescribeTasksCommand({ tasks: [task?.taskArn ?? "", "0123456789abcdef0123456789abcdef"], include: ["TAGS"] }));
     assert.deepEqual(described.tasks?.[0]?.tags, [{ key: "a", value: "b" }]);

@@ -115,6 +115,15 @@ export const taskHandlers: HandlerTable<Ops> = {
   RunTask: (input, ctx) => {
     const rt = attachRuntime(ctx);
     const cluster = requireCluster(ctx, input.cluster);
+    // A retried RunTask with the same clientToken answers the tasks the first call started (the SDK fills the token).
+    const tokens = ctx.state.table<{ taskIds: string[]; failures: Array<{ arn: string; reason: string }>; at: number }>("ecs", "run-task-token");
+    const tokenKey = input.clientToken ? `${cluster.clusterName}/${input.clientToken}` : undefined;
+    const earlier = tokenKey ? tokens.get(ctx, tokenKey) : undefined;
+    if (earlier && earlier.at > Date.now() - 12 * 3600_000) {
+      const known = earlier.taskIds.map((id) => tables(ctx.state).tasks.get(ctx, id)).filter((task) => task !== undefined);
+      return { tasks: known.map((task) => taskView(task, true)), failures: earlier.failures };
+    }
+    if (input.clientToken && input.clientToken.length > 64) throw invalidParameter("clientToken can be at most 64 characters.");
     const count = input.count ?? 1;
     if (count < 1 || count > 10) throw invalidParameter("Count must be between 1 and 10.");
     if (input.startedBy && input.startedBy.length > 128) throw invalidParameter("startedBy must be at most 128 characters.");
@@ -135,6 +144,7 @@ export const taskHandlers: HandlerTable<Ops> = {
       placementConstraints: [...(def.placementConstraints ?? []).map((c) => ({ type: c.type, expression: c.expression })), ...(input.placementConstraints ?? [])],
       placementStrategy: input.placementStrategy ?? [],
     });
+    if (tokenKey) tokens.put(ctx, tokenKey, { taskIds: launched.tasks.map((task) => task.taskId), failures: launched.failures, at: Date.now() });
     queueMicrotask(launched.start);
     return { tasks: launched.tasks.map((task) => taskView(task, true)), failures: launched.failures };
   },
