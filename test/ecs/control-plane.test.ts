@@ -9,6 +9,7 @@ import {
   DeleteServiceCommand,
   DeleteTaskDefinitionsCommand,
   DeregisterTaskDefinitionCommand,
+  DescribeCapacityProvidersCommand,
   DescribeClustersCommand,
   DescribeServicesCommand,
   DescribeTaskDefinitionCommand,
@@ -79,6 +80,9 @@ describe("clusters", () => {
   it("rejects bad settings and providers; updates settings; a deleted cluster is INACTIVE and unusable", async () => {
     const bad = await sdkFailure(t.ecs.send(new CreateClusterCommand({ clusterName: "x", settings: [{ name: "containerInsights", value: "maybe" }] })));
     assert.equal(bad.name, "InvalidParameterException");
+    const providers = await t.ecs.send(new DescribeCapacityProvidersCommand({ capacityProviders: ["FARGATE_SPOT", "MY_ASG"] }));
+    assert.deepEqual(providers.capacityProviders?.map((p) => p.name), ["FARGATE_SPOT"]);
+    assert.deepEqual(providers.failures, [{ arn: "MY_ASG", reason: "MISSING" }]);
     const provider = await sdkFailure(t.ecs.send(new PutClusterCapacityProvidersCommand({ cluster: "beta", capacityProviders: ["MY_ASG"], defaultCapacityProviderStrategy: [] })));
     assert.equal(provider.name, "InvalidParameterException");
     const { cluster } = await t.ecs.send(new UpdateClusterSettingsCommand({ cluster: "beta", settings: [{ name: "containerInsights", value: "enhanced" }] }));

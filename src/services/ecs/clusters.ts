@@ -183,6 +183,21 @@ export const clusterHandlers: HandlerTable<Ops> = {
     return { cluster: clusterView(ctx, updated) };
   },
 
+  // Only the two Fargate providers exist (Auto Scaling group providers are not implemented).
+  DescribeCapacityProviders: (input, ctx) => {
+    const all = [...FARGATE_PROVIDERS].map((name) => ({
+      capacityProviderArn: `arn:aws:ecs:${ctx.region}:${ctx.account}:capacity-provider/${name}`,
+      name,
+      status: "ACTIVE" as const,
+      tags: [],
+    }));
+    const refs = input.capacityProviders ?? [];
+    const wanted = refs.length === 0 ? all : all.filter((p) => refs.includes(p.name) || refs.includes(p.capacityProviderArn));
+    const failures = refs.filter((ref) => !all.some((p) => p.name === ref || p.capacityProviderArn === ref)).map((arn) => ({ arn, reason: "MISSING" }));
+    const result = page(wanted, input.maxResults, input.nextToken, 10);
+    return { capacityProviders: result.items, failures, ...(result.nextToken ? { nextToken: result.nextToken } : {}) };
+  },
+
   DeleteCluster: (input, ctx) => {
     const cluster = requireCluster(ctx, input.cluster);
     const t = tables(ctx.state);
