@@ -4,7 +4,7 @@ import { describe, it } from "node:test";
 import type { EcsOperations } from "../../src/generated/ecs.ts";
 import type { TaskLaunch, TaskObserver, TaskRunner } from "../../src/engine/containers/types.ts";
 import { ecsService } from "../../src/services/ecs/index.ts";
-import { reconcileOnce } from "../../src/services/ecs/reconciler.ts";
+import { reconcileOnce, splitByStrategy } from "../../src/services/ecs/reconciler.ts";
 import { attachRuntime, setRunnerFactory } from "../../src/services/ecs/runtime.ts";
 import { caller, makeContext } from "../services/handler-context.ts";
 
@@ -191,5 +191,15 @@ describe("the service scheduler, one pass at a time", () => {
     reconcileOnce(rt);
     await tick();
     assert.equal(runner?.launched.length, 2);
+  });
+
+  it("splits new tasks over capacity providers: bases first, then by weight against what already runs", () => {
+    const strategy = [
+      { capacityProvider: "FARGATE", base: 1, weight: 1 },
+      { capacityProvider: "FARGATE_SPOT", weight: 3 },
+    ];
+    assert.deepEqual(Object.fromEntries(splitByStrategy(strategy, [], 5)), { FARGATE: 2, FARGATE_SPOT: 3 });
+    assert.deepEqual(Object.fromEntries(splitByStrategy(strategy, ["FARGATE", "FARGATE_SPOT", "FARGATE_SPOT", "FARGATE_SPOT"], 1)), { FARGATE: 1 });
+    assert.deepEqual([...splitByStrategy([], [], 2)], [[undefined, 2]]);
   });
 });

@@ -3,7 +3,7 @@
  * rolls deployments within minimumHealthyPercent/maximumPercent, trips the circuit breaker, drains deleted services.
  * `reconcileOnce` runs one pass (tests call it directly).
  */
-import type { Tag } from "@aws-sdk/client-ecs";
+import type { CapacityProviderStrategyItem, Tag } from "@aws-sdk/client-ecs";
 import { isAwsError } from "../../shared/aws-error.ts";
 import { crypto } from "../../shared/builtins.ts";
 import { log } from "../../shared/log.ts";
@@ -221,7 +221,7 @@ function rollService(
   const totalActive = [primary, ...old].reduce((sum, d) => sum + active(d).length, 0);
   let toStart = Math.min(desired - active(primary).length, maxTotal - totalActive);
   if (primary.rolloutState === "FAILED" && !breaker?.rollback) toStart = 0;
-  if (toStart > 0 && !backingOff(primary, byDeployment(primary))) launchFor(ctx, rt, service, primary, toStart, starts);
+  if (toStart > 0 && !backingOff(primary, byDeployment(primary))) launchFor(ctx, rt, service, primary, toStart, active(primary), starts);
   // Deployments whose tasks are all gone are finished.
   for (const d of old) if (active(d).length === 0) d.status = "INACTIVE";
   service.deployments = service.deployments.filter((d) => d.status !== "INACTIVE");
@@ -257,7 +257,27 @@ function backingOff(d: DeploymentRecord, tasks: TaskRecord[]): boolean {
   return Date.now() - last < Math.min(60_000, 2_000 * (streak - 2));
 }
 
-function launchFor(ctx: RequestContext, rt: Runtime, service: ServiceRecord, d: DeploymentRecord, count: number, starts: Array<() => void>): void {
+/** How many of `count` new tasks go to each capacity provider: each base is filled first, then tasks follow the weights. */
+export function splitByStrategy(strategy: CapacityProviderStrategyItem[], existing: Array<string | undefined>, count: number): Map<string | undefined, number> {
+  const split = new Map<string | undefined, number>();
+  if (strategy.length === 0) return split.set(undefined, count);
+  const have = new Map<string, number>();
+  for (const name of existing) if (name) have.set(name, (have.get(name) ?? 0) + 1);
+  for (let n = 0; n < count; n++) {
+    const under = strategy.find((item) => (have.get(item.capacityProvider ?? "") ?? 0) < (item.base ?? 0));
+    const weighted = strategy.filter((item) => (item.weight ?? 0) > 0);
+    const pick =
+      under ??
+      weighted.sort((a, b) => (have.get(a.capacityProvider ?? "") ?? 0) / (a.weight ?? 1) - (have.get(b.capacityProvider ?? "") ?? 0) / (b.weight ?? 1))[0] ??
+      strategy[0];
+    const name = pick?.capacityProvider ?? "FARGATE";
+    have.set(name, (have.get(name) ?? 0) + 1);
+    split.set(name, (split.get(name) ?? 0) + 1);
+  }
+  return split;
+}
+
+function launchFor(ctx: RequestContext, rt: Runtime, service: ServiceRecord, d: DeploymentRecord, count: number, active: TaskRecord[], starts: Array<() => void>): void {
   const def = findTaskDefinition(ctx, d.taskDefinition);
   const cluster = tables(ctx.state).clusters.get(ctx, service.clusterName);
   if (!def || !cluster) return;
@@ -265,41 +285,45 @@ function launchFor(ctx: RequestContext, rt: Runtime, service: ServiceRecord, d: 
   if (service.propagateTags === "SERVICE") tags.push(...service.tags);
   if (service.propagateTags === "TASK_DEFINITION") tags.push(...def.tags);
   if (service.enableECSManagedTags) tags.push({ key: "aws:ecs:serviceName", value: service.serviceName }, { key: "aws:ecs:clusterName", value: service.clusterName });
-  const strategy = d.capacityProviderStrategy ?? [];
-  const capacityProviderName = strategy.find((s) => (s.base ?? 0) > 0)?.capacityProvider ?? strategy.find((s) => (s.weight ?? 0) > 0)?.capacityProvider;
+  const split = splitByStrategy(d.capacityProviderStrategy ?? [], active.map((task) => task.capacityProviderName), count);
+  const started: TaskRecord[] = [];
+  const failures: Array<{ arn: string; reason: string }> = [];
   try {
-    const launched = launchTasks(ctx, rt, {
-      cluster,
-      taskDefinition: def,
-      count,
-      launchType: (d.launchType as "FARGATE" | "EC2" | "EXTERNAL" | undefined) ?? "FARGATE",
-      ...(capacityProviderName ? { capacityProviderName } : {}),
-      ...(d.networkConfiguration ? { networkConfiguration: d.networkConfiguration } : {}),
-      overrides: { containerOverrides: [] },
-      startedBy: d.id,
-      group: `service:${service.serviceName}`,
-      tags,
-      enableExecuteCommand: service.enableExecuteCommand,
-      serviceKey: serviceKey(service.clusterName, service.serviceName),
-      placementConstraints: [
-        ...(def.placementConstraints ?? []).map((c) => ({ type: c.type, expression: c.expression })),
-        ...service.placementConstraints,
-        // A daemon runs one task on each instance.
-        ...(service.schedulingStrategy === "DAEMON" ? [{ type: "distinctInstance" as const }] : []),
-      ],
-      placementStrategy: service.placementStrategy,
-    });
-    if (launched.tasks.length > 0) {
-      event(service, `has started ${launched.tasks.length} tasks: ${launched.tasks.map((task) => `(task ${task.taskId})`).join(" ")}.`);
-      service.steady = false;
-      starts.push(launched.start);
-    }
-    if (launched.failures.length > 0) {
-      const reason = launched.failures[0]?.reason ?? "";
-      eventOnce(service, `was unable to place a task because no container instance met all of its requirements. Reason: ${reason}.`);
+    for (const [capacityProviderName, n] of split) {
+      const launched = launchTasks(ctx, rt, {
+        cluster,
+        taskDefinition: def,
+        count: n,
+        launchType: (d.launchType as "FARGATE" | "EC2" | "EXTERNAL" | undefined) ?? "FARGATE",
+        ...(capacityProviderName ? { capacityProviderName } : {}),
+        ...(d.networkConfiguration ? { networkConfiguration: d.networkConfiguration } : {}),
+        overrides: { containerOverrides: [] },
+        startedBy: d.id,
+        group: `service:${service.serviceName}`,
+        tags,
+        enableExecuteCommand: service.enableExecuteCommand,
+        serviceKey: serviceKey(service.clusterName, service.serviceName),
+        placementConstraints: [
+          ...(def.placementConstraints ?? []).map((c) => ({ type: c.type, expression: c.expression })),
+          ...service.placementConstraints,
+          // A daemon runs one task on each instance.
+          ...(service.schedulingStrategy === "DAEMON" ? [{ type: "distinctInstance" as const }] : []),
+        ],
+        placementStrategy: service.placementStrategy,
+      });
+      started.push(...launched.tasks);
+      failures.push(...launched.failures);
+      if (launched.tasks.length > 0) starts.push(launched.start);
     }
   } catch (error) {
     if (!isAwsError(error)) throw error;
     eventOnce(service, `was unable to place a task. Reason: ${error.message}`);
+  }
+  if (started.length > 0) {
+    event(service, `has started ${started.length} tasks: ${started.map((task) => `(task ${task.taskId})`).join(" ")}.`);
+    service.steady = false;
+  }
+  if (failures.length > 0) {
+    eventOnce(service, `was unable to place a task because no container instance met all of its requirements. Reason: ${failures[0]?.reason ?? ""}.`);
   }
 }
