@@ -64,13 +64,16 @@ test("close() stops every task (SIGKILL after 5 s, whatever the stopTimeout) and
   const services = await testServices();
   const recorder = new Recorder();
   const runner = createTaskRunner(recorder.observer, services);
-  const task = launch([container("app", busyboxImage(), { command: ["sh", "-c", "while true; do sleep 1; done"], stopTimeoutSeconds: 120, mountPoints: [{ sourceVolume: "data", containerPath: "/data", readOnly: false }] })], {
-    volumes: [{ name: "data" }],
-  });
+  const loop = { command: ["sh", "-c", "while true; do sleep 1; done"], stopTimeoutSeconds: 120 };
+  // Two containers, so the awsvpc task also has its pause container (a single container holds its own network).
+  const task = launch(
+    [container("app", busyboxImage(), { ...loop, mountPoints: [{ sourceVolume: "data", containerPath: "/data", readOnly: false }] }), container("sidecar", busyboxImage(), loop)],
+    { volumes: [{ name: "data" }] },
+  );
   try {
     runner.start(task);
     await recorder.status(task.taskArn, "RUNNING");
-    assert.equal(leftovers(task.taskArn).length, 3, "app, pause container and volume");
+    assert.equal(leftovers(task.taskArn).length, 4, "app, sidecar, pause container and volume");
     await runner.close();
     assert.deepEqual(leftovers(task.taskArn), []);
     assert.equal(recorder.latest(task.taskArn)?.lastStatus, "STOPPED");

@@ -7,12 +7,17 @@ export interface PortProxy {
   close(): Promise<void>;
 }
 
+/** Where to forward: an address, or a lookup made per connection (the port is reserved before the container has its address). */
+export type ProxyTarget = string | (() => string);
+
+const addressOf = (target: ProxyTarget): string => (typeof target === "string" ? target : target());
+
 /** A TCP forwarder 127.0.0.1:hostPort → target:targetPort (hostPort 0: any free port). Rejects with EADDRINUSE when taken. */
-export function tcpProxy(hostPort: number, target: string, targetPort: number): Promise<PortProxy> {
+export function tcpProxy(hostPort: number, target: ProxyTarget, targetPort: number): Promise<PortProxy> {
   const sockets = new Set<Socket>();
   // Half-open allowed both ways: a client that shuts down its sending side still gets the whole answer.
   const server: Server = createServer({ allowHalfOpen: true }, (client) => {
-    const upstream = connect({ port: targetPort, host: target, allowHalfOpen: true });
+    const upstream = connect({ port: targetPort, host: addressOf(target), allowHalfOpen: true });
     sockets.add(client).add(upstream);
     const drop = (): void => {
       client.destroy();
@@ -43,7 +48,7 @@ export function tcpProxy(hostPort: number, target: string, targetPort: number): 
 }
 
 /** A UDP forwarder: one upstream socket per client address, so replies find their way back. */
-export function udpProxy(hostPort: number, target: string, targetPort: number): Promise<PortProxy> {
+export function udpProxy(hostPort: number, target: ProxyTarget, targetPort: number): Promise<PortProxy> {
   const front = createSocket("udp4");
   const upstreams = new Map<string, UdpSocket>();
   front.on("message", (message, from) => {
@@ -57,7 +62,7 @@ export function udpProxy(hostPort: number, target: string, targetPort: number): 
       upstreams.set(key, socket);
       upstream = socket;
     }
-    upstream.send(message, targetPort, target);
+    upstream.send(message, targetPort, addressOf(target));
   });
   return new Promise((resolve, reject) => {
     front.once("error", reject);
