@@ -33,6 +33,7 @@ export async function serviceDefinition(id: string): Promise<ServiceDefinition> 
  */
 const RESUMABLE: Record<string, string[]> = {
   lambda: ["async-events"],
+  ecs: ["task", "service"],
 };
 
 export async function resumeBackgroundWork(state: StateStore, endpoint: string): Promise<void> {

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { describe, it } from "node:test";
 import { promisify } from "node:util";
 import { CreateClusterCommand, CreateServiceCommand, DescribeTasksCommand, ListTasksCommand, RegisterTaskDefinitionCommand, RunTaskCommand } from "@aws-sdk/client-ecs";
-import { busyboxImage, dockerSkip } from "../support/docker.ts";
+import { busyboxImage, docker, dockerSkip } from "../support/docker.ts";
 import { cliEnv, tempDataDir } from "../support/server.ts";
 import { defaultSubnets, eventually, fargateDefinition, startEcs, waitTask } from "./support.ts";
 
@@ -78,6 +78,12 @@ describe("ECS across a restart", { skip }, () => {
 
       await t.server.kill();
       t = await startEcs({ dataDir: data.dir });
+      // The service comes back by itself: its replacement runs before any ECS request reaches the new process.
+      const pid = String(t.server.process.pid);
+      await eventually(async () => {
+        const running = docker(["ps", "-q", "--filter", `label=stratus.pid=${pid}`, "--filter", "label=com.amazonaws.ecs.task-definition-family=long"]).trim();
+        return running ? running : undefined;
+      }, 60_000, "the service's replacement container, started without any request");
       const { tasks } = await t.ecs.send(new DescribeTasksCommand({ cluster: "r", tasks: [arn] }));
       assert.equal(tasks?.[0]?.lastStatus, "STOPPED");
       assert.match(tasks?.[0]?.stoppedReason ?? "", /restart/);

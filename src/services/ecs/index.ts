@@ -3,7 +3,8 @@
 // EXTERNAL), service connect, attributes, ExecuteCommand, task protection, service deployments/revisions APIs, daemons,
 // express gateway services and the agent's Submit*StateChange calls answer NotImplemented.
 import type { EcsOperations } from "../../generated/ecs.ts";
-import { defineService, type HandlerTable, type ServiceDefinition } from "../service-types.ts";
+import type { StateStore } from "../../state/state-store.ts";
+import { defineService, type HandlerTable, type RequestContext, type ServiceDefinition } from "../service-types.ts";
 import { clusterHandlers } from "./clusters.ts";
 import { containerInstanceHandlers } from "./container-instances.ts";
 import "./reconciler.ts";
@@ -33,4 +34,14 @@ const attached = Object.fromEntries(
   ]),
 ) as HandlerTable<EcsOperations>;
 
-export const ecsService: ServiceDefinition = defineService<EcsOperations>("ecs", attached);
+/**
+ * At start-up, when the data directory holds tasks or services: the same recovery as the first request would do (tasks
+ * of the previous run STOPPED, the scheduler running), so services come back without waiting for an ECS call.
+ */
+function resume(state: StateStore, endpoint: string): void {
+  // Recovery walks every scope that holds tasks or services; the context's own scope only names who is "calling".
+  const ctx: RequestContext = { requestId: "", account: "000000000000", region: "us-east-1", accessKeyId: "", service: "ecs", operation: "resume", endpoint, state };
+  state.transaction(() => attachRuntime(ctx));
+}
+
+export const ecsService: ServiceDefinition = defineService<EcsOperations>("ecs", attached, { resume });
