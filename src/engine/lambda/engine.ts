@@ -1,10 +1,11 @@
-/** The Lambda runner: warm environments (processes, or containers for image functions) per function version, concurrency limits, timeouts, Lambda's log lines, async retries. */
+/** The Lambda runner: warm environments (processes, or containers for image functions and on the docker runner) per function version, concurrency limits, timeouts, Lambda's log lines, async retries. */
 import { codeDirectory, optDirectory, removeScratch } from "./code-cache.ts";
 import { Environment, type Ending, type Outcome } from "./environment.ts";
 import { ImageEnvironment } from "./image-environment.ts";
 import { RESPONSE_LIMIT } from "./runtime-api.ts";
 import { runtimeLaunch } from "./runtimes.ts";
 import { capabilities, removeCgroup, removeSpareCgroups } from "./sandbox.ts";
+import { zipContainer, zipRunner } from "./zip-docker.ts";
 import { ThrottledError, type FunctionSpec, type InvokeRequest, type InvokeResult, type LogEvent, type LogSink } from "./types.ts";
 
 const IDLE_MS = Number(process.env.STRATUS_LAMBDA_IDLE_SECONDS ?? 300) * 1000;
@@ -140,7 +141,8 @@ export class LambdaEngine {
       warm.state = "busy";
       return warm;
     }
-    // Image functions run in a container; zip functions in a sandboxed process. The rest is the same.
+    // Image functions run in a container; zip functions in a sandboxed process, or in a container of their runtime's
+    // image on the docker runner (code and layers mounted). The rest is the same.
     let env: Environment;
     let start: () => Promise<void>;
     if (spec.image) {
@@ -154,10 +156,17 @@ export class LambdaEngine {
         return bytes;
       };
       const codeDir = spec.hotReloadDir ?? codeDirectory(spec.codeDigest ?? "", load);
-      const launch = runtimeLaunch(spec, codeDir, optDirectory(spec.layerDigests, load));
-      const processEnv = new Environment(spec, launch.marksEnd);
-      env = processEnv;
-      start = () => processEnv.start(launch);
+      const optDir = optDirectory(spec.layerDigests, load);
+      if (zipRunner() === "docker") {
+        const container = new ImageEnvironment(spec, zipContainer(spec, codeDir, optDir));
+        env = container;
+        start = () => container.launch();
+      } else {
+        const launch = runtimeLaunch(spec, codeDir, optDir);
+        const processEnv = new Environment(spec, launch.marksEnd);
+        env = processEnv;
+        start = () => processEnv.start(launch);
+      }
     }
     env.onDead = (dead) => {
       const list = this.pools.get(key);

@@ -1,4 +1,4 @@
-/** An execution environment in a Docker container (PackageType Image): the process runner's Runtime API and invocation logic, launched by Docker. */
+/** An execution environment in a Docker container (PackageType Image, or a zip function on the docker runner): the process runner's Runtime API and invocation logic, launched by Docker. */
 import { randomUUID } from "node:crypto";
 import { constants } from "node:os";
 import { onShutdown } from "../../shared/shutdown.ts";
@@ -9,6 +9,7 @@ import { placement } from "./image-network.ts";
 import { serveRuntimeApi } from "./runtime-api.ts";
 import { baseEnvironment } from "./runtimes.ts";
 import type { FunctionSpec, ImageSpec } from "./types.ts";
+import { missingRuntimeImage, type ZipContainer } from "./zip-docker.ts";
 
 /** The image cannot be run: no Docker engine, or the image is neither present nor pullable. The service answers it as an AWS error. */
 export class ImageUnavailable extends Error {}
@@ -56,6 +57,19 @@ async function ensureImage(engine: DockerClient, image: ImageSpec): Promise<void
   }
 }
 
+/** Makes a zip function's runtime image present: already there, else pulled anonymously (AWS's images are public). */
+async function ensureRuntimeImage(engine: DockerClient, zip: ZipContainer, runtime: string): Promise<void> {
+  if (await engine.imageInspect(zip.image)) return;
+  try {
+    await engine.imagePull(zip.image);
+  } catch (error) {
+    if (error instanceof DockerError && error.status === 0) throw error;
+    throw missingRuntimeImage(zip, runtime, (error as Error).message);
+  }
+  // A pull may succeed and still leave no such reference (a digest-only pull of a tag-less name): check, not assume.
+  if (!(await engine.imageInspect(zip.image))) throw missingRuntimeImage(zip, runtime, "the pull left no such image");
+}
+
 /** The container as the environment sees its runtime: killing it removes it (the wait then reports its end). */
 class ContainerChild implements RuntimeChild {
   readonly id: string;
@@ -76,20 +90,36 @@ class ContainerChild implements RuntimeChild {
 }
 
 export class ImageEnvironment extends Environment {
-  constructor(spec: FunctionSpec) {
+  /** Set for a zip function on the docker runner: the runtime image, the code's mounts, the handler as CMD. */
+  private readonly zip: ZipContainer | undefined;
+
+  constructor(spec: FunctionSpec, zip?: ZipContainer) {
     // Our runtime client marks the end of an invocation's output; an image's own client does not (learned on first use).
     super(spec, "learn");
+    this.zip = zip;
+  }
+
+  /** What Docker runs: the function's image, or for a zip function its runtime's image given the handler as CMD. */
+  private plan(): ImageSpec {
+    const zip = this.zip;
+    if (zip) return { reference: zip.image, auth: undefined, entryPoint: zip.entryPoint, command: zip.command, workingDirectory: undefined };
+    if (!this.spec.image) throw new Error(`${this.spec.functionName} is not a container image function`);
+    return this.spec.image;
   }
 
   /** Serves the Runtime API, starts the container and follows its output; resolves once it runs (its first /next makes it ready). */
   async launch(): Promise<void> {
-    const image = this.spec.image;
-    if (!image) throw new Error(`${this.spec.functionName} is not a container image function`);
+    const image = this.plan();
+    const zip = this.zip;
     const engine = client();
     try {
-      await ensureImage(engine, image);
+      if (zip) await ensureRuntimeImage(engine, zip, this.spec.runtime);
+      else await ensureImage(engine, image);
     } catch (error) {
-      if (error instanceof DockerError && error.status === 0) throw new ImageUnavailable(`Stratus needs a Docker engine to run container image functions: ${error.message}.`);
+      if (error instanceof DockerError && error.status === 0) {
+        const what = zip ? "zip functions with STRATUS_LAMBDA_RUNNER=docker" : "container image functions";
+        throw new ImageUnavailable(`Stratus needs a Docker engine to run ${what}: ${error.message}.`);
+      }
       throw error;
     }
     const where = await placement(engine, this.spec.endpoint);
@@ -102,12 +132,15 @@ export class ImageEnvironment extends Environment {
       AWS_LAMBDA_LOG_STREAM_NAME: this.logStream,
       AWS_ENDPOINT_URL: where.endpoint,
     };
-    // The image's own PATH and runtime identity stay; the handler is the image's CMD (its entry point reads it).
+    // The image's own PATH stays; the handler is the image's CMD (its entry point reads it). A zip function keeps
+    // Lambda's _HANDLER and AWS_EXECUTION_ENV (AWS_Lambda_<runtime>), as the managed runtime sets them.
     delete variables.PATH;
-    delete variables._HANDLER;
-    delete variables.AWS_EXECUTION_ENV;
+    if (!zip) {
+      delete variables._HANDLER;
+      delete variables.AWS_EXECUTION_ENV;
+    }
     const bytes = this.spec.memoryMb * 1024 * 1024;
-    const hostConfig = { NetworkMode: where.networkMode, Memory: bytes, MemorySwap: bytes, AutoRemove: false };
+    const hostConfig = { NetworkMode: where.networkMode, Memory: bytes, MemorySwap: bytes, AutoRemove: false, ...(zip ? { Binds: zip.binds } : {}) };
     const options: ContainerCreateOptions = {
       Image: image.reference,
       Env: Object.entries(variables).map(([key, value]) => `${key}=${value}`),

@@ -4,6 +4,7 @@ import { AwsError } from "../../shared/aws-error.ts";
 import { LambdaEngine } from "../../engine/lambda/engine.ts";
 import { ImageUnavailable } from "../../engine/lambda/image-environment.ts";
 import { RuntimeUnavailable } from "../../engine/lambda/runtimes.ts";
+import { zipRunner } from "../../engine/lambda/zip-docker.ts";
 import { ThrottledError, type FunctionCredentials, type FunctionSpec, type LogEvent, type LogSink } from "../../engine/lambda/types.ts";
 import { log } from "../../shared/log.ts";
 import type { StateStore } from "../../state/state-store.ts";
@@ -177,7 +178,8 @@ export async function invokeFunction(ctx: RequestContext, name: string, qualifie
     throw conflict(`The operation cannot be performed at this time. The function is currently in the following state: Pending`);
   }
   if (type === "DryRun") return { statusCode: 204, executedVersion: config.Version };
-  if (!config.image && !RUNNABLE_RUNTIMES.has(config.Runtime ?? "")) {
+  // The docker runner runs any runtime AWS publishes an image for (the image being present is checked when it starts).
+  if (!config.image && !RUNNABLE_RUNTIMES.has(config.Runtime ?? "") && zipRunner() !== "docker") {
     throw new AwsError("InvalidRuntimeException", `Stratus cannot run ${config.Runtime ?? "this"} functions yet.`, { status: 502, fields: { Type: "User" } });
   }
   const spec = specFor(ctx, resolved.record, config);
