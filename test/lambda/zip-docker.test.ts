@@ -177,6 +177,14 @@ describe("zip functions on the docker runner", { skip }, () => {
     assert.deepEqual(live.map((id) => id.slice(0, 12)), [host]);
   });
 
+  it("gives concurrent invocations separate containers", async () => {
+    await createActive(fx, { FunctionName: "zd-parallel", Code: { ZipFile: codeZip(HANDLER) } });
+    const calls = await Promise.all([0, 1].map(() => invoke(fx.lambda, "zd-parallel", { sleepMs: 700 })));
+    const hosts = calls.map((call) => (json(call.Payload) as Report).hostname);
+    assert.equal(new Set(hosts).size, 2);
+    assert.deepEqual(containersOf("zd-parallel").map((id) => id.slice(0, 12)).sort(), [...hosts].sort());
+  });
+
   it("writes START, the function's lines, END and REPORT to CloudWatch Logs", async () => {
     await createActive(fx, { FunctionName: "zd-logs", MemorySize: 192, Code: { ZipFile: codeZip(HANDLER) } });
     const out = await invoke(fx.lambda, "zd-logs", { marker: "log-me" });
@@ -196,6 +204,7 @@ describe("zip functions on the docker runner", { skip }, () => {
     const report = messages.find((m) => m.startsWith(`REPORT RequestId: ${requestId}`)) ?? "";
     assert.match(report, /Memory Size: 192 MB/);
     assert.match(report, /Init Duration: [\d.]+ ms/);
+    assert.equal(containersOf("zd-logs").length, 1, "the lines came from the function's container");
   });
 
   it("runs a provided.al2023 function's own bootstrap from /var/task, the handler as its setting", async () => {
