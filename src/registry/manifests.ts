@@ -1,7 +1,8 @@
 /** Manifests and blobs by reference on the distribution API, stored as ECR images (so the ECR API sees every push). */
-import { imageByDigest, imageByTag, imageKey, imageTable, repositoryTable, type ImageRecord, type RepositoryRecord } from "../services/ecr/state.ts";
-import { deleteImage, expireAgedImages, ImageError, layerInRepository, putImage, referrersOf, TAG } from "../services/ecr/images.ts";
+import { imageByDigest, imageByTag, imageKey, imageTable, layerKey, layerTable, repositoryTable, type ImageRecord, type RepositoryRecord } from "../services/ecr/state.ts";
+import { deleteImage, expireAgedImages, ImageError, putImage, referrersOf, TAG } from "../services/ecr/images.ts";
 import { DIGEST, OCI_INDEX, subjectOf } from "../services/ecr/manifest.ts";
+import { sendFileRange } from "./send-file.ts";
 import { readSmallBody, RegistryError, sendEmpty, API_VERSION_HEADER, type RegistryCall } from "./respond.ts";
 
 /** ECR's manifest size limit. */
@@ -133,15 +134,17 @@ export function imageErrorToRegistry(error: ImageError): RegistryError {
 }
 
 /** GET/HEAD of a blob the repository holds (with single byte ranges); DELETE is not offered by ECR. */
-export function handleBlob(call: RegistryCall, name: string, digest: string): void {
+export async function handleBlob(call: RegistryCall, name: string, digest: string): Promise<void> {
   repositoryOf(call, name);
   call.req.resume();
   const method = call.req.method ?? "GET";
   if (method !== "GET" && method !== "HEAD") throw new RegistryError("UNSUPPORTED", `${method} is not supported on blobs`);
   if (!DIGEST.test(digest)) throw new RegistryError("DIGEST_INVALID", `invalid digest ${digest}`, { digest });
   const hex = digest.slice("sha256:".length);
-  const size = call.app.state.blobs.sizeOf(hex);
-  if (!layerInRepository(call.app.state, call.scope, name, digest) || size === undefined) {
+  const layer = layerTable(call.app.state).get(call.scope, layerKey(name, digest));
+  const size = layer ? call.app.state.blobs.sizeOf(hex) : undefined;
+  // Blobs were verified by digest when they came in; a file whose size no longer matches is damaged and not served.
+  if (!layer || size === undefined || size !== layer.size) {
     throw new RegistryError("BLOB_UNKNOWN", "blob unknown to registry", { digest });
   }
   const headers: Record<string, string> = {
@@ -176,6 +179,8 @@ export function handleBlob(call: RegistryCall, name: string, digest: string): vo
     call.res.end();
     return;
   }
+  const file = call.app.state.blobs.fileOf(hex);
+  if (file) return sendFileRange(call.res, file, start, end).then(() => undefined);
   const source = call.app.state.blobs.openRead(hex, start, end);
   if (!source) {
     call.res.destroy();

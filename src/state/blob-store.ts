@@ -95,6 +95,14 @@ export class BlobStore {
     }
   }
 
+  /** The file holding a stored blob (for callers that stream it themselves), or undefined when missing or held in memory. */
+  fileOf(digest: string): string | undefined {
+    if (!/^[0-9a-f]{64}$/.test(digest)) return undefined;
+    if (!this.dir && (this.memory.has(digest) || this.scratch === undefined)) return undefined;
+    const path = this.filePath(digest);
+    return existsSync(path) ? path : undefined;
+  }
+
   /** A stream of a stored blob's bytes from `start` to `end` inclusive (whole blob by default); undefined when missing. */
   openRead(digest: string, start?: number, end?: number): ReadStream | Buffer | undefined {
     if (!/^[0-9a-f]{64}$/.test(digest)) return undefined;
