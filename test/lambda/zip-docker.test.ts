@@ -1,6 +1,8 @@
 /** Zip functions on the docker runner (STRATUS_LAMBDA_RUNNER=docker): the runtime's image, code and layers mounted, warm reuse, limits, logs, a missing image. */
 import assert from "node:assert/strict";
-import { hostname } from "node:os";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { hostname, tmpdir } from "node:os";
+import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { InvokeCommand, LambdaClient, type InvokeCommandOutput, PublishLayerVersionCommand, UpdateFunctionCodeCommand, waitUntilFunctionUpdatedV2 } from "@aws-sdk/client-lambda";
 import { CloudWatchLogsClient, FilterLogEventsCommand } from "@aws-sdk/client-cloudwatch-logs";
@@ -219,6 +221,22 @@ describe("zip functions on the docker runner", { skip }, () => {
     assert.deepEqual(json(out.Payload), { bootstrap: true, handler: "function.handler", argv: ["function.handler"], event: { n: 1 } });
     assert.match(Buffer.from(out.LogResult ?? "", "base64").toString("utf8"), /bootstrap handled [0-9a-f-]{36}\n/);
     assert.equal(containersOf("zd-provided").length, 1);
+  });
+
+  it("hot-reloads code from a local directory (S3Bucket hot-reload), mounted into the container", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "hot-reload-docker-"));
+    try {
+      const source = (word: string): string => `exports.handler = async () => ({ word: ${JSON.stringify(word)}, host: require("node:os").hostname() });`;
+      writeFileSync(join(dir, "index.js"), source("before"));
+      await createActive(fx, { FunctionName: "zd-hot", Code: { S3Bucket: "hot-reload", S3Key: dir } });
+      const before = json((await invoke(fx.lambda, "zd-hot")).Payload) as { word: string; host: string };
+      assert.equal(before.word, "before");
+      assert.notEqual(before.host, hostname());
+      writeFileSync(join(dir, "index.js"), source("after"));
+      assert.equal((json((await invoke(fx.lambda, "zd-hot")).Payload) as { word: string }).word, "after");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("fails Invoke with an error naming a runtime image that is neither present nor pullable, and how to provide it", async () => {
