@@ -277,3 +277,20 @@ describe("zip functions on the docker runner with AWS's image names", { skip }, 
     }
   });
 });
+
+describe("zip functions on the docker runner without a Docker engine", () => {
+  it("fail Invoke with ServiceException saying the docker runner needs an engine (never a made-up success)", async () => {
+    const own = await lambdaFixture({ env: { STRATUS_LAMBDA_RUNNER: "docker", STRATUS_DOCKER_HOST: "unix:///nonexistent/docker.sock" } });
+    const client = new LambdaClient({ ...clientConfig(own.server.endpoint), maxAttempts: 1 });
+    try {
+      await createActive(own, { FunctionName: "zd-no-engine", Code: { ZipFile: codeZip(HANDLER) } });
+      const failure = await sdkFailure(invoke(client, "zd-no-engine"));
+      assert.equal(failure.name, "ServiceException");
+      assert.equal(failure.$metadata.httpStatusCode, 500);
+      assert.match(failure.message, /Stratus needs a Docker engine to run zip functions with STRATUS_LAMBDA_RUNNER=docker/);
+    } finally {
+      client.destroy();
+      await own.close();
+    }
+  });
+});
