@@ -1,4 +1,4 @@
-/** `node bench/registry.ts`: skopeo push and pull throughput of one ~80 MB random-content image to Stratus's registry vs Debian's reference registry (docker-registry). */
+/** `node bench/registry.ts`: skopeo push and pull throughput of one ~80 MB random-content image to Stratus's registry vs Debian's reference registry (docker-registry), interleaved in the same run. */
 import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -11,6 +11,8 @@ import { freePort } from "./peers.ts";
 const RUNS = Number(process.env.BENCH_REGISTRY_RUNS ?? 5);
 const LAYERS = Number(process.env.BENCH_REGISTRY_LAYERS ?? 4);
 const LAYER_MB = Number(process.env.BENCH_REGISTRY_LAYER_MB ?? 20);
+/** Pulls of each registry per run (a pull is cheap next to starting registries and pushing). */
+const PULLS = Number(process.env.BENCH_REGISTRY_PULLS ?? 2);
 const IMAGE_TAG = "stratus-bench/registry:latest";
 
 const median = (values: number[]): number => {
@@ -97,24 +99,48 @@ async function startStratusTarget(work: string): Promise<Target> {
   };
 }
 
-/** One push and one pull against a fresh registry (new port: skopeo's blob cache cannot turn the push into a mount). */
-async function measure(start: () => Promise<Target>, layout: string, work: string): Promise<{ push: number; pull: number }> {
-  const target = await start();
+type Name = "stratus" | "reference";
+type Samples = Record<Name, { push: number[]; pull: number[] }>;
+
+/** Times one skopeo copy; dirty pages of the previous step are flushed first so their writeback does not land in this one. */
+function timedCopy(args: string[]): number {
+  spawnSync("sync");
+  const started = performance.now();
+  must("skopeo", ["copy", "--quiet", ...args]);
+  return (performance.now() - started) / 1000;
+}
+
+/**
+ * One run: a fresh Stratus and a fresh reference registry (new ports: skopeo's blob cache cannot turn a push into a
+ * mount), pushed in turn, then pulled in turn PULLS times each into fresh directories. The order alternates between
+ * runs, so neither registry always goes first (warmer page cache, or the other's leftover writeback).
+ */
+async function run(index: number, layout: string, work: string, mb: number, samples: Samples): Promise<void> {
+  const stratus = await startStratusTarget(work);
+  const reference = await startReference(work).catch(async (error: unknown) => {
+    await stratus.stop();
+    throw error;
+  });
+  const targets: Record<Name, Target> = { stratus, reference };
+  const order: Name[] = index % 2 === 0 ? ["stratus", "reference"] : ["reference", "stratus"];
   try {
-    const reference = `docker://${target.host}/bench:latest`;
-    const destCreds = target.creds.length ? ["--dest-creds", target.creds[0] ?? ""] : [];
-    const srcCreds = target.creds.length ? ["--src-creds", target.creds[0] ?? ""] : [];
-    let started = performance.now();
-    must("skopeo", ["copy", "--quiet", "--dest-tls-verify=false", ...destCreds, `oci:${layout}:bench`, reference]);
-    const push = (performance.now() - started) / 1000;
-    const out = join(work, `pull-${Date.now()}`);
-    started = performance.now();
-    must("skopeo", ["copy", "--quiet", "--src-tls-verify=false", ...srcCreds, reference, `dir:${out}`]);
-    const pull = (performance.now() - started) / 1000;
-    rmSync(out, { recursive: true, force: true });
-    return { push, pull };
+    for (const name of order) {
+      const target = targets[name];
+      const creds = target.creds.length ? ["--dest-creds", target.creds[0] ?? ""] : [];
+      samples[name].push.push(mb / timedCopy(["--dest-tls-verify=false", ...creds, `oci:${layout}:bench`, `docker://${target.host}/bench:latest`]));
+    }
+    for (let pull = 0; pull < PULLS; pull++) {
+      for (const name of pull % 2 === 0 ? order : [...order].reverse()) {
+        const target = targets[name];
+        const creds = target.creds.length ? ["--src-creds", target.creds[0] ?? ""] : [];
+        const out = join(work, `pull-${name}-${index}-${pull}`);
+        samples[name].pull.push(mb / timedCopy(["--src-tls-verify=false", ...creds, `docker://${target.host}/bench:latest`, `dir:${out}`]));
+        rmSync(out, { recursive: true, force: true });
+      }
+    }
   } finally {
-    await target.stop();
+    await targets.stratus.stop();
+    await targets.reference.stop();
   }
 }
 
@@ -137,25 +163,27 @@ export async function benchRegistry(): Promise<void> {
   try {
     const { layout, bytes } = buildImage(work);
     const mb = bytes / (1024 * 1024);
-    const results = { stratus: { push: [] as number[], pull: [] as number[] }, reference: { push: [] as number[], pull: [] as number[] } };
-    for (let run = 0; run < RUNS; run++) {
-      // Alternate the order so neither registry always runs on a warmer page cache.
-      const order = run % 2 === 0 ? (["stratus", "reference"] as const) : (["reference", "stratus"] as const);
-      for (const name of order) {
-        const timing = await measure(name === "stratus" ? () => startStratusTarget(work) : () => startReference(work), layout, work);
-        results[name].push.push(mb / timing.push);
-        results[name].pull.push(mb / timing.pull);
-      }
-    }
+    const samples: Samples = { stratus: { push: [], pull: [] }, reference: { push: [], pull: [] } };
+    for (let index = 0; index < RUNS; index++) await run(index, layout, work, mb, samples);
     const layoutFiles = readdirSync(join(layout, "blobs", "sha256")).length;
-    console.log(`Registry (skopeo copy of one ${mb.toFixed(1)} MB image, ${LAYERS} random layers + config (${layoutFiles} blobs), median of ${RUNS} runs)`);
-    const rows: Array<[string, string, string, string]> = [["", "Stratus", "docker-registry", "ratio (target ≥ 1.0)"]];
+    console.log(
+      `Registry (skopeo copy of one ${mb.toFixed(1)} MB image, ${LAYERS} random layers + config (${layoutFiles} blobs); ` +
+        `${RUNS} runs on fresh registries, interleaved; medians of ${RUNS} pushes and ${RUNS * PULLS} pulls each)`,
+    );
+    const rows: Array<[string, string, string, string, string]> = [["", "Stratus", "docker-registry", "ratio (target ≥ 1.0)", "Stratus / docker-registry range"]];
+    const range = (values: number[]): string => `${Math.min(...values).toFixed(0)}–${Math.max(...values).toFixed(0)}`;
     for (const phase of ["push", "pull"] as const) {
-      const stratus = median(results.stratus[phase]);
-      const reference = median(results.reference[phase]);
-      rows.push([`${phase} throughput`, `${stratus.toFixed(1)} MB/s`, `${reference.toFixed(1)} MB/s`, `${(stratus / reference).toFixed(2)}×`]);
+      const stratus = median(samples.stratus[phase]);
+      const reference = median(samples.reference[phase]);
+      rows.push([
+        `${phase} throughput`,
+        `${stratus.toFixed(1)} MB/s`,
+        `${reference.toFixed(1)} MB/s`,
+        `${(stratus / reference).toFixed(2)}×`,
+        `${range(samples.stratus[phase])} / ${range(samples.reference[phase])} MB/s`,
+      ]);
     }
-    const widths = [0, 1, 2, 3].map((i) => Math.max(...rows.map((row) => row[i]?.length ?? 0)));
+    const widths = [0, 1, 2, 3, 4].map((i) => Math.max(...rows.map((row) => row[i]?.length ?? 0)));
     for (const row of rows) console.log(row.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join("  "));
   } finally {
     spawnSync("docker", ["rmi", "-f", IMAGE_TAG], { stdio: "ignore" });
