@@ -8,6 +8,7 @@ import { InvokeCommand, LambdaClient, type InvokeCommandOutput, PublishLayerVers
 import { CloudWatchLogsClient, FilterLogEventsCommand } from "@aws-sdk/client-cloudwatch-logs";
 import { docker, dockerAvailable, dockerSkip } from "../support/docker.ts";
 import { lambdaNodeBaseImage } from "../support/lambda-image.ts";
+import { awsRuntimeImage, imageVariable } from "../../src/engine/lambda/zip-docker.ts";
 import { clientConfig } from "../support/server.ts";
 import { codeZip, createActive, json, lambdaFixture, sdkFailure, text, zipOf, type LambdaFixture } from "./support.ts";
 
@@ -77,6 +78,8 @@ const dockerEnv = (): Record<string, string> => ({
   STRATUS_LAMBDA_IMAGE_NODEJS22_X: RUNTIME_TAG,
   STRATUS_LAMBDA_IMAGE_PROVIDED_AL2023: RUNTIME_TAG,
   STRATUS_LAMBDA_IMAGE_PYTHON3_12: MISSING,
+  // A runtime the process runner cannot run: on the docker runner it is whatever its image runs (here the node image).
+  STRATUS_LAMBDA_IMAGE_JAVA21: RUNTIME_TAG,
 });
 
 before(async () => {
@@ -209,7 +212,7 @@ describe("zip functions on the docker runner", { skip }, () => {
     assert.equal(containersOf("zd-logs").length, 1, "the lines came from the function's container");
   });
 
-  it("runs a provided.al2023 function's own bootstrap from /var/task, the handler as its setting", async () => {
+  it("runs a provided.al2023 function's own bootstrap from /var/task without arguments, the handler in _HANDLER", async () => {
     await createActive(fx, {
       FunctionName: "zd-provided",
       Runtime: "provided.al2023",
@@ -218,7 +221,7 @@ describe("zip functions on the docker runner", { skip }, () => {
     });
     const out = await invoke(fx.lambda, "zd-provided", { n: 1 });
     assert.equal(out.FunctionError, undefined, text(out.Payload));
-    assert.deepEqual(json(out.Payload), { bootstrap: true, handler: "function.handler", argv: ["function.handler"], event: { n: 1 } });
+    assert.deepEqual(json(out.Payload), { bootstrap: true, handler: "function.handler", argv: [], event: { n: 1 } });
     assert.match(Buffer.from(out.LogResult ?? "", "base64").toString("utf8"), /bootstrap handled [0-9a-f-]{36}\n/);
     assert.equal(containersOf("zd-provided").length, 1);
   });
@@ -237,6 +240,13 @@ describe("zip functions on the docker runner", { skip }, () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it("runs runtimes the process runner cannot (java21 here) when their image is there", async () => {
+    await createActive(fx, { FunctionName: "zd-java", Runtime: "java21", Code: { ZipFile: codeZip(HANDLER) } });
+    const out = await invoke(fx.lambda, "zd-java");
+    assert.equal(out.FunctionError, undefined, text(out.Payload));
+    assert.equal((json(out.Payload) as Report).env.exec, "AWS_Lambda_java21");
   });
 
   it("fails Invoke with an error naming a runtime image that is neither present nor pullable, and how to provide it", async () => {
@@ -275,6 +285,22 @@ describe("zip functions on the docker runner with AWS's image names", { skip }, 
       if (dockerAvailable()) await own.close().catch(() => {});
       docker(["rmi", AWS_NODE20]);
     }
+  });
+});
+
+describe("runtime image names", () => {
+  it("follows AWS's public.ecr.aws/lambda repositories and tags, and names the override variable after the runtime", () => {
+    assert.equal(awsRuntimeImage("nodejs22.x"), "public.ecr.aws/lambda/nodejs:22");
+    assert.equal(awsRuntimeImage("nodejs24.x"), "public.ecr.aws/lambda/nodejs:24");
+    assert.equal(awsRuntimeImage("python3.12"), "public.ecr.aws/lambda/python:3.12");
+    assert.equal(awsRuntimeImage("provided.al2023"), "public.ecr.aws/lambda/provided:al2023");
+    assert.equal(awsRuntimeImage("provided.al2"), "public.ecr.aws/lambda/provided:al2");
+    assert.equal(awsRuntimeImage("java21"), "public.ecr.aws/lambda/java:21");
+    assert.equal(awsRuntimeImage("java8.al2"), "public.ecr.aws/lambda/java:8.al2");
+    assert.equal(awsRuntimeImage("dotnet8"), "public.ecr.aws/lambda/dotnet:8");
+    assert.equal(awsRuntimeImage("ruby3.3"), "public.ecr.aws/lambda/ruby:3.3");
+    assert.equal(imageVariable("nodejs22.x"), "STRATUS_LAMBDA_IMAGE_NODEJS22_X");
+    assert.equal(imageVariable("provided.al2023"), "STRATUS_LAMBDA_IMAGE_PROVIDED_AL2023");
   });
 });
 

@@ -15,8 +15,8 @@ export interface ZipContainer {
   binds: string[];
   /** Set for provided.* runtimes: the function's own bootstrap is the entry point (what Lambda's provided runtime runs). */
   entryPoint: string[] | undefined;
-  /** The container's command: the handler, as AWS's base images' /lambda-entrypoint.sh reads it. */
-  command: string[];
+  /** The container's command: the handler, as AWS's base images' /lambda-entrypoint.sh reads it (none for a bootstrap, as on Lambda: it reads _HANDLER). */
+  command: string[] | undefined;
 }
 
 let warned = false;
@@ -62,7 +62,7 @@ export function zipContainer(spec: FunctionSpec, codeDir: string, optDir: string
     }
     entryPoint = [inCode ? "/var/task/bootstrap" : "/opt/bootstrap"];
   }
-  return { image, variable, binds, entryPoint, command: [spec.handler] };
+  return { image, variable, binds, entryPoint, command: entryPoint ? undefined : [spec.handler] };
 }
 
 /** The error Invoke answers when the runtime image is neither present locally nor pullable: what is missing, and the ways to provide it. */
