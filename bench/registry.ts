@@ -1,6 +1,6 @@
 /** `node bench/registry.ts`: skopeo push and pull throughput of one ~80 MB random-content image to Stratus's registry vs Debian's reference registry (docker-registry), interleaved in the same run. */
 import { spawn, spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { randomBytes } from "node:crypto";
@@ -12,7 +12,7 @@ const RUNS = Number(process.env.BENCH_REGISTRY_RUNS ?? 5);
 const LAYERS = Number(process.env.BENCH_REGISTRY_LAYERS ?? 4);
 const LAYER_MB = Number(process.env.BENCH_REGISTRY_LAYER_MB ?? 20);
 /** Pulls of each registry per run (a pull is cheap next to starting registries and pushing). */
-const PULLS = Number(process.env.BENCH_REGISTRY_PULLS ?? 2);
+const PULLS = Number(process.env.BENCH_REGISTRY_PULLS ?? 3);
 const IMAGE_TAG = "stratus-bench/registry:latest";
 
 const median = (values: number[]): number => {
@@ -99,6 +99,14 @@ async function startStratusTarget(work: string): Promise<Target> {
   };
 }
 
+/**
+ * Where pulls land: skopeo fsyncs every blob it writes, so on a disk shared with other work the pull time is mostly the
+ * disk's; a tmpfs (/dev/shm) leaves the registry and the network path as what is measured. BENCH_REGISTRY_PULL_DIR overrides.
+ */
+function pullRoot(work: string): string {
+  return process.env.BENCH_REGISTRY_PULL_DIR ?? (existsSync("/dev/shm") ? "/dev/shm" : work);
+}
+
 type Name = "stratus" | "reference";
 type Samples = Record<Name, { push: number[]; pull: number[] }>;
 
@@ -133,9 +141,12 @@ async function run(index: number, layout: string, work: string, mb: number, samp
       for (const name of pull % 2 === 0 ? order : [...order].reverse()) {
         const target = targets[name];
         const creds = target.creds.length ? ["--src-creds", target.creds[0] ?? ""] : [];
-        const out = join(work, `pull-${name}-${index}-${pull}`);
-        samples[name].pull.push(mb / timedCopy(["--src-tls-verify=false", ...creds, `docker://${target.host}/bench:latest`, `dir:${out}`]));
-        rmSync(out, { recursive: true, force: true });
+        const out = join(pullRoot(work), `stratus-bench-pull-${process.pid}-${name}-${index}-${pull}`);
+        try {
+          samples[name].pull.push(mb / timedCopy(["--src-tls-verify=false", ...creds, `docker://${target.host}/bench:latest`, `dir:${out}`]));
+        } finally {
+          rmSync(out, { recursive: true, force: true });
+        }
       }
     }
   } finally {
@@ -168,7 +179,7 @@ export async function benchRegistry(): Promise<void> {
     const layoutFiles = readdirSync(join(layout, "blobs", "sha256")).length;
     console.log(
       `Registry (skopeo copy of one ${mb.toFixed(1)} MB image, ${LAYERS} random layers + config (${layoutFiles} blobs); ` +
-        `${RUNS} runs on fresh registries, interleaved; medians of ${RUNS} pushes and ${RUNS * PULLS} pulls each)`,
+        `${RUNS} runs on fresh registries, interleaved; medians of ${RUNS} pushes and ${RUNS * PULLS} pulls each, pulled into ${pullRoot(work)})`,
     );
     const rows: Array<[string, string, string, string, string]> = [["", "Stratus", "docker-registry", "ratio (target ≥ 1.0)", "Stratus / docker-registry range"]];
     const range = (values: number[]): string => `${Math.min(...values).toFixed(0)}–${Math.max(...values).toFixed(0)}`;
