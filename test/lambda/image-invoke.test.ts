@@ -105,7 +105,11 @@ async function createImageFunction(name: string, imageUri: string, extra: Record
 
 /** Ids of the containers (running or not) carrying a label. */
 const containersWith = (label: string): string[] => docker(["ps", "-a", "-q", "--filter", `label=${label}`]).split("\n").filter(Boolean);
-const containersOf = (name: string): string[] => containersWith(`stratus.lambda.function=arn:aws:lambda:us-east-1:000000000000:function:${name}:$LATEST`);
+/** This Stratus's containers of a function ($LATEST): another Stratus running the same test file may have its own. */
+const containersOf = (name: string): string[] =>
+  docker(["ps", "-a", "-q", "--filter", `label=stratus.lambda.function=arn:aws:lambda:us-east-1:000000000000:function:${name}:$LATEST`, "--filter", `label=stratus.pid=${fx.server.process.pid ?? 0}`])
+    .split("\n")
+    .filter(Boolean);
 
 describe("image functions on Docker", { skip }, () => {
   it("runs the image's handler (CMD) with Lambda's environment, the memory limit and warm reuse", async () => {

@@ -97,7 +97,11 @@ after(async () => {
 
 /** Ids of the containers (running or not) carrying a label. */
 const containersWith = (label: string): string[] => docker(["ps", "-a", "-q", "--no-trunc", "--filter", `label=${label}`]).split("\n").filter(Boolean);
-const containersOf = (name: string): string[] => containersWith(`stratus.lambda.function=arn:aws:lambda:us-east-1:000000000000:function:${name}:$LATEST`);
+/** This Stratus's containers of a function ($LATEST): another Stratus running the same test file may have its own. */
+const containersOf = (name: string): string[] =>
+  docker(["ps", "-a", "-q", "--no-trunc", "--filter", `label=stratus.lambda.function=arn:aws:lambda:us-east-1:000000000000:function:${name}:$LATEST`, "--filter", `label=stratus.pid=${fx.server.process.pid ?? 0}`])
+    .split("\n")
+    .filter(Boolean);
 
 const invoke = (client: LambdaClient, name: string, event: unknown = {}): Promise<InvokeCommandOutput> =>
   client.send(new InvokeCommand({ FunctionName: name, Payload: Buffer.from(JSON.stringify(event)), LogType: "Tail" }));
