@@ -15,7 +15,7 @@ import { CloudWatchLogsClient, FilterLogEventsCommand } from "@aws-sdk/client-cl
 import { docker, dockerAvailable, dockerSkip } from "../support/docker.ts";
 import { imageId, lambdaFunctionImage } from "../support/lambda-image.ts";
 import { clientConfig } from "../support/server.ts";
-import { json, lambdaFixture, text, type LambdaFixture } from "./support.ts";
+import { json, lambdaFixture, text, whoAmIHandler, type LambdaFixture } from "./support.ts";
 
 const skip = dockerSkip();
 
@@ -36,22 +36,7 @@ exports.handler = async (event, context) => {
   };
 };
 exports.other = async () => ({ which: "other" });
-/** Asks Stratus's STS who it is with the credentials Lambda gave the function, at AWS_ENDPOINT_URL (a form POST: no SDK inside). */
-exports.whoami = async () => {
-  const date = new Date().toISOString().replace(/[-:]/g, "").slice(0, 8);
-  const response = await fetch(process.env.AWS_ENDPOINT_URL + "/", {
-    method: "POST",
-    headers: {
-      "content-type": "application/x-www-form-urlencoded",
-      "x-amz-security-token": process.env.AWS_SESSION_TOKEN,
-      authorization: "AWS4-HMAC-SHA256 Credential=" + process.env.AWS_ACCESS_KEY_ID + "/" + date + "/" + process.env.AWS_REGION + "/sts/aws4_request, SignedHeaders=host, Signature=0",
-    },
-    body: "Action=GetCallerIdentity&Version=2011-06-15",
-  });
-  const xml = await response.text();
-  return { status: response.status, arn: /<Arn>([^<]+)<\\/Arn>/.exec(xml)?.[1], cwd: process.cwd() };
-};
-`;
+${whoAmIHandler("whoami", "cwd: process.cwd()")}`;
 
 /** A minimal Runtime API client of the function's own (as an image may bring), given as ImageConfig.EntryPoint. */
 const OWN_CLIENT = `

@@ -9,7 +9,7 @@ import { promisify } from "node:util";
 import { InvokeCommand } from "@aws-sdk/client-lambda";
 import { CloudWatchLogsClient, DescribeLogStreamsCommand, GetLogEventsCommand } from "@aws-sdk/client-cloudwatch-logs";
 import { cliEnv, clientConfig } from "../support/server.ts";
-import { codeZip, createActive, json, lambdaFixture, type LambdaFixture } from "./support.ts";
+import { codeZip, createActive, json, lambdaFixture, whoAmIHandler, type LambdaFixture } from "./support.ts";
 
 const run = promisify(execFile);
 let fx: LambdaFixture;
@@ -42,21 +42,7 @@ exports.handler = async (event, context) => {
 };`;
 
 /** The function asks Stratus's STS who it is, with the credentials Lambda gave it (a form POST: no SDK inside). */
-const WHO_AM_I = `
-exports.handler = async () => {
-  const date = new Date().toISOString().replace(/[-:]/g, "").slice(0, 8);
-  const response = await fetch(process.env.AWS_ENDPOINT_URL + "/", {
-    method: "POST",
-    headers: {
-      "content-type": "application/x-www-form-urlencoded",
-      "x-amz-security-token": process.env.AWS_SESSION_TOKEN,
-      authorization: "AWS4-HMAC-SHA256 Credential=" + process.env.AWS_ACCESS_KEY_ID + "/" + date + "/" + process.env.AWS_REGION + "/sts/aws4_request, SignedHeaders=host, Signature=0",
-    },
-    body: "Action=GetCallerIdentity&Version=2011-06-15",
-  });
-  const xml = await response.text();
-  return { status: response.status, arn: /<Arn>([^<]+)<\\/Arn>/.exec(xml)?.[1] };
-};`;
+const WHO_AM_I = whoAmIHandler("handler");
 
 describe("Lambda execution environment", () => {
   it("gives the function Lambda's environment variables and context, read-only code and a writable /tmp", async () => {

@@ -51,3 +51,25 @@ export const text = (payload: Uint8Array | undefined): string => Buffer.from(pay
 export const json = (payload: Uint8Array | undefined): unknown => JSON.parse(text(payload));
 
 export { sdkFailure, type SdkFailure } from "../support/assertions.ts";
+
+/**
+ * Handler source (CommonJS) that asks Stratus's STS who it is with the credentials Lambda gave the function, at
+ * AWS_ENDPOINT_URL (a form POST: no SDK inside); answers `{ status, arn, ...extra }`.
+ */
+export function whoAmIHandler(exportName: string, extraFields = ""): string {
+  return `exports.${exportName} = async () => {
+  const date = new Date().toISOString().replace(/[-:]/g, "").slice(0, 8);
+  const response = await fetch(process.env.AWS_ENDPOINT_URL + "/", {
+    method: "POST",
+    headers: {
+      "content-type": "application/x-www-form-urlencoded",
+      "x-amz-security-token": process.env.AWS_SESSION_TOKEN,
+      authorization: "AWS4-HMAC-SHA256 Credential=" + process.env.AWS_ACCESS_KEY_ID + "/" + date + "/" + process.env.AWS_REGION + "/sts/aws4_request, SignedHeaders=host, Signature=0",
+    },
+    body: "Action=GetCallerIdentity&Version=2011-06-15",
+  });
+  const xml = await response.text();
+  return { status: response.status, arn: /<Arn>([^<]+)<\\/Arn>/.exec(xml)?.[1]${extraFields ? `, ${extraFields}` : ""} };
+};
+`;
+}
