@@ -1,6 +1,7 @@
 /** `node bench/lambda.ts`: Lambda cold start and warm invoke latency through the SDK, against the floor of spawning `node -e 0`; throughput at concurrency 50. */
 import { spawnSync } from "node:child_process";
 import { readFileSync, readdirSync } from "node:fs";
+import { Agent, request as httpRequest } from "node:http";
 import { CreateFunctionCommand, InvokeCommand, LambdaClient, waitUntilFunctionActiveV2 } from "@aws-sdk/client-lambda";
 import { CreateRoleCommand, IAMClient } from "@aws-sdk/client-iam";
 import { clientConfig, startStratus } from "../test/support/server.ts";
@@ -52,6 +53,28 @@ function childRssMb(parent: number): number[] {
   return out;
 }
 
+const plainAgent = new Agent({ keepAlive: true, maxSockets: 1 });
+
+/** One Invoke of "hello" over node:http (the same request the SDK sends, unsigned: Stratus does not check signatures). */
+function plainInvoke(endpoint: string): Promise<number> {
+  const url = new URL(endpoint);
+  const body = '{"name":"bench"}';
+  const headers = {
+    "content-type": "application/json",
+    "content-length": String(body.length),
+    authorization: "AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/lambda/aws4_request, SignedHeaders=host, Signature=0",
+  };
+  return new Promise((resolveInvoke, reject) => {
+    const started = performance.now();
+    const req = httpRequest({ agent: plainAgent, host: url.hostname, port: url.port, method: "POST", path: "/2015-03-31/functions/hello/invocations", headers }, (res) => {
+      res.resume();
+      res.on("end", () => (res.statusCode === 200 && !res.headers["x-amz-function-error"] ? resolveInvoke(performance.now() - started) : reject(new Error(`invoke: ${res.statusCode ?? 0}`))));
+    });
+    req.on("error", reject);
+    req.end(body);
+  });
+}
+
 export async function runLambdaBench(): Promise<void> {
   const server = await startStratus({ env: { STRATUS_LAMBDA_CONCURRENCY: String(Math.max(1000, CONCURRENCY * 2)), STRATUS_LAMBDA_TRANSITION_MS: "0" } });
   const config = clientConfig(server.endpoint);
@@ -79,6 +102,9 @@ export async function runLambdaBench(): Promise<void> {
     for (let i = 0; i < 20; i++) await invoke();
     const warm: number[] = [];
     for (let i = 0; i < WARM; i++) warm.push(await invoke());
+    // The same warm invocation from a bare HTTP client: what the SDK's own work (signing, middleware, parsing) adds.
+    const plain: number[] = [];
+    for (let i = 0; i < WARM; i++) plain.push(await plainInvoke(server.endpoint));
 
     // Throughput: TOTAL invocations from CONCURRENCY closed loops (environments scale up to CONCURRENCY).
     let remaining = TOTAL;
@@ -105,6 +131,7 @@ export async function runLambdaBench(): Promise<void> {
       ["cold start invoke (min / p50 / p99)", `${fmt(Math.min(...cold))} / ${fmt(percentile(cold, 50))} / ${fmt(percentile(cold, 99))} ms`, "≤ 80 ms"],
       ["cold start minus floor (p50)", `${fmt(percentile(cold, 50) - percentile(floor, 50))} ms`, ""],
       ["warm invoke (min / p50 / p99)", `${fmt(Math.min(...warm), 2)} / ${fmt(percentile(warm, 50), 2)} / ${fmt(percentile(warm, 99), 2)} ms`, "≤ 2 ms p50"],
+      ["warm invoke, bare HTTP client (min / p50 / p99)", `${fmt(Math.min(...plain), 2)} / ${fmt(percentile(plain, 50), 2)} / ${fmt(percentile(plain, 99), 2)} ms`, "the SDK's share is the difference"],
       [`${TOTAL} invokes at concurrency ${CONCURRENCY}`, `${fmt(TOTAL / seconds, 0)}/s, p50 ${fmt(percentile(latencies, 50))} ms, p99 ${fmt(percentile(latencies, 99))} ms, ${errors} errors`, "no errors"],
       ["memory per warm environment (RSS, median)", `${fmt(percentile(envRss, 50))} MB over ${envRss.length} environments`, ""],
     ];
@@ -114,6 +141,7 @@ export async function runLambdaBench(): Promise<void> {
   } finally {
     iam.destroy();
     lambda.destroy();
+    plainAgent.destroy();
     await server.stop();
   }
 }
