@@ -177,6 +177,7 @@ export class StateStore {
   readonly db: RecordDatabase | undefined;
   private readonly tables = new Map<string, Table<unknown>>();
   private readonly journal = new UndoJournal();
+  private readonly replacedListeners: Array<(service: string | undefined) => void> = [];
 
   constructor(db: RecordDatabase | undefined) {
     this.db = db;
@@ -233,6 +234,7 @@ export class StateStore {
         for (const row of snapshot.records) db.put(row);
       });
       for (const table of this.tables.values()) table.invalidate();
+      this.replaced(undefined);
       return;
     }
     for (const table of this.tables.values()) {
@@ -242,6 +244,7 @@ export class StateStore {
       const table = this.table<unknown>(row.service, row.kind);
       if (!table.has(splitScope(row.scope), row.id)) table.put(splitScope(row.scope), row.id, JSON.parse(row.value));
     }
+    this.replaced(undefined);
   }
 
   /** Drops every record (of one service, or all). */
@@ -253,6 +256,19 @@ export class StateStore {
         else table.loadRows([]);
       }
     }
+    this.replaced(service);
+  }
+
+  /**
+   * Called after a reset (of one service, or all: undefined) or a restore (all): what runs outside the records
+   * (containers, execution environments) must follow, or it would outlive the records that owned it.
+   */
+  onReplaced(listener: (service: string | undefined) => void): void {
+    this.replacedListeners.push(listener);
+  }
+
+  private replaced(service: string | undefined): void {
+    for (const listener of this.replacedListeners) listener(service);
   }
 
   close(): void {

@@ -132,6 +132,11 @@ export function runnerOf(rt: Runtime): TaskRunner {
     const runner = runnerFactory((progress) => observer(progress), services(rt));
     rt.runner = runner;
     onShutdown(() => runner.close());
+    // A reset (or restore) drops the task records: their containers stop too, rather than run on unowned.
+    rt.state.onReplaced((service) => {
+      if (service !== undefined && service !== "ecs") return;
+      for (const taskArn of runner.active()) runner.stop(taskArn, "UserInitiated", "Stratus state was reset");
+    });
   }
   return rt.runner;
 }

@@ -59,7 +59,14 @@ function logWriter(state: StateStore): LogSink {
 
 /** One engine per Stratus process, made on the first invocation; its log lines go to CloudWatch Logs. */
 function engineFor(state: StateStore): LambdaEngine {
-  engine ??= new LambdaEngine(logWriter(state), (digest) => state.blobs.get(digest));
+  if (!engine) {
+    const made = new LambdaEngine(logWriter(state), (digest) => state.blobs.get(digest));
+    // A reset (or restore) drops the functions: their warm environments (processes, containers) go as well.
+    state.onReplaced((service) => {
+      if (service === undefined || service === "lambda") made.retireAll();
+    });
+    engine = made;
+  }
   return engine;
 }
 
