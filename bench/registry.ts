@@ -8,7 +8,7 @@ import { CreateRepositoryCommand, ECRClient, GetAuthorizationTokenCommand } from
 import { clientConfig, startStratus } from "../test/support/server.ts";
 import { freePort } from "./peers.ts";
 
-const RUNS = Number(process.env.BENCH_REGISTRY_RUNS ?? 5);
+const RUNS = Number(process.env.BENCH_REGISTRY_RUNS ?? 7);
 const LAYERS = Number(process.env.BENCH_REGISTRY_LAYERS ?? 4);
 const LAYER_MB = Number(process.env.BENCH_REGISTRY_LAYER_MB ?? 20);
 /** Pulls of each registry per run (a pull is cheap next to starting registries and pushing). */
