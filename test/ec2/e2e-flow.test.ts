@@ -157,14 +157,15 @@ describe("infrastructure-as-code flow through the SDK", () => {
     const snapshotIds = (image?.BlockDeviceMappings ?? []).map((b) => b.Ebs?.SnapshotId ?? "").filter(Boolean);
     assert.equal(snapshotIds.length, 2);
 
-    // Teardown in the wrong order: EC2 refuses while things still depend on each other.
+    // Teardown in the wrong order: EC2 refuses while things still depend on each other. One call at a time: a
+    // rejection that arrived before its turn to be awaited would count as unhandled and fail the test.
     for (const [label, call] of [
-      ["security group in use", ec2.send(new DeleteSecurityGroupCommand({ GroupId: groupId }))],
-      ["subnet with instances", ec2.send(new DeleteSubnetCommand({ SubnetId: subnetA }))],
-      ["VPC with subnets", ec2.send(new DeleteVpcCommand({ VpcId: vpcId }))],
-      ["snapshot of a registered image", ec2.send(new DeleteSnapshotCommand({ SnapshotId: snapshotIds[0] }))],
+      ["security group in use", () => ec2.send(new DeleteSecurityGroupCommand({ GroupId: groupId }))],
+      ["subnet with instances", () => ec2.send(new DeleteSubnetCommand({ SubnetId: subnetA }))],
+      ["VPC with subnets", () => ec2.send(new DeleteVpcCommand({ VpcId: vpcId }))],
+      ["snapshot of a registered image", () => ec2.send(new DeleteSnapshotCommand({ SnapshotId: snapshotIds[0] }))],
     ] as const) {
-      const error = await errorOf(call);
+      const error = await errorOf(call());
       assert.ok(["DependencyViolation", "InvalidSnapshot.InUse"].includes(error.name), `${label}: ${error.name} ${error.message}`);
     }
 
