@@ -93,7 +93,7 @@ for (const row of [header, ...rows]) console.log(row.map((cell, i) => cell.padEn
 if (process.env.BENCH_EC2 !== "0") await runEc2Bench();
 
 // Lambda section (bench/lambda.ts, also `npm run bench:lambda`); BENCH_LAMBDA=0 skips it.
-if (process.env.BENCH_LAMBDA !== "0") await import("./lambda.ts");
+if (process.env.BENCH_LAMBDA !== "0") await (await import("./lambda.ts")).runLambdaBench();
 
 // Containers (bench/ecs.ts, bench/registry.ts, also runnable alone); they need a Docker engine. BENCH_CONTAINERS=0 skips them.
 if (process.env.BENCH_CONTAINERS !== "0") {
