@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { CreateFunctionCommand, GetFunctionCommand, InvokeCommand, LambdaClient, waitUntilFunctionActiveV2 } from "@aws-sdk/client-lambda";
 import { CreateRepositoryCommand, DescribeImagesCommand, ECRClient } from "@aws-sdk/client-ecr";
-import { docker, dockerSkip } from "../support/docker.ts";
+import { docker, dockerSkip, removeImagesFrom } from "../support/docker.ts";
 import { lambdaFunctionImage } from "../support/lambda-image.ts";
 import { cliEnv, clientConfig, startStratus, tempDataDir } from "../support/server.ts";
 import { json, lambdaFixture, sdkFailure, text, type LambdaFixture } from "./support.ts";
@@ -47,6 +47,7 @@ describe("image functions from Stratus's ECR registry", { skip }, () => {
   after(async () => {
     await fx.close();
     rmSync(dockerConfig, { recursive: true, force: true });
+    removeImagesFrom(new URL(fx.server.endpoint).host);
   });
 
   it("creates the function from the pushed image (by its AWS-style URI too) and runs it after pulling", async () => {
@@ -104,6 +105,8 @@ describe("image functions across a restart", { skip }, () => {
       } finally {
         lambda.destroy();
         await second.stop();
+        removeImagesFrom(new URL(first.server.endpoint).host);
+        removeImagesFrom(new URL(second.endpoint).host);
       }
     } finally {
       data.remove();

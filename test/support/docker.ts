@@ -45,3 +45,10 @@ export function docker(args: string[], input?: string): string {
   if (result.status !== 0) throw new Error(`docker ${args.join(" ")} failed: ${result.stderr}`);
   return result.stdout;
 }
+
+/** Removes the images the engine pulled from a (test) registry, e.g. "127.0.0.1:41595": each test Stratus has its own port, so they would pile up. */
+export function removeImagesFrom(registryHost: string): void {
+  const listing = spawnSync("docker", ["images", "--format", "{{.Repository}} {{.ID}}"], { encoding: "utf8" }).stdout ?? "";
+  const ids = new Set(listing.split("\n").filter((line) => line.startsWith(`${registryHost}/`)).map((line) => line.slice(line.indexOf(" ") + 1)));
+  if (ids.size) spawnSync("docker", ["rmi", "-f", ...ids], { stdio: "ignore" });
+}
