@@ -60,7 +60,7 @@ describe("container instances", () => {
   });
 
   it("places EC2 tasks by resources and constraints; failures as RunTask reports them", async () => {
-    await t.ecs.send(new RegisterTaskDefinitionCommand({ family: "big", containerDefinitions: [{ name: "app", image: "stratus-test/no-such-image:1", memory: 3000, cpu: 512 }] }));
+    await t.ecs.send(new RegisterTaskDefinitionCommand({ family: "big", containerDefinitions: [{ name: "app", image: "127.0.0.1:1/stratus-test/no-such-image:1", memory: 3000, cpu: 512 }] }));
     const noInstances = await sdkFailure(t.ecs.send(new RunTaskCommand({ cluster: "empty", taskDefinition: "big", launchType: "EC2" })));
     assert.equal(noInstances.name, "InvalidParameterException");
     assert.equal(noInstances.message, "No Container Instances were found in your cluster.");
@@ -71,7 +71,7 @@ describe("container instances", () => {
     assert.deepEqual(two.failures, [{ arn: instanceArn, reason: "RESOURCE:MEMORY" }]);
 
     // Resources are checked first (as AWS does): a small task reaches the constraint.
-    await t.ecs.send(new RegisterTaskDefinitionCommand({ family: "small", containerDefinitions: [{ name: "app", image: "stratus-test/no-such-image:1", memory: 64 }] }));
+    await t.ecs.send(new RegisterTaskDefinitionCommand({ family: "small", containerDefinitions: [{ name: "app", image: "127.0.0.1:1/stratus-test/no-such-image:1", memory: 64 }] }));
     const memberOf = await t.ecs.send(
       new RunTaskCommand({ cluster: "ec2c", taskDefinition: "small", launchType: "EC2", placementConstraints: [{ type: "memberOf", expression: "attribute:ecs.instance-type =~ t3.l*" }] }),
     );
@@ -111,7 +111,7 @@ describe("container instances", () => {
         .containerInstance?.containerInstanceArn ?? "";
     const small = await register("i-0000000000000aaaa", "t3.small");
     const large = await register("i-0000000000000bbbb", "t3.xlarge");
-    await t.ecs.send(new RegisterTaskDefinitionCommand({ family: "tiny", containerDefinitions: [{ name: "app", image: "stratus-test/no-such-image:1", memory: 128 }] }));
+    await t.ecs.send(new RegisterTaskDefinitionCommand({ family: "tiny", containerDefinitions: [{ name: "app", image: "127.0.0.1:1/stratus-test/no-such-image:1", memory: 128 }] }));
     const spread = await t.ecs.send(new RunTaskCommand({ cluster: "pack", taskDefinition: "tiny", launchType: "EC2", count: 2, placementStrategy: [{ type: "spread", field: "instanceId" }] }));
     assert.deepEqual(new Set(spread.tasks?.map((task) => task.containerInstanceArn)), new Set([small, large]));
     const packed = await t.ecs.send(new RunTaskCommand({ cluster: "pack", taskDefinition: "tiny", launchType: "EC2", count: 2, placementStrategy: [{ type: "binpack", field: "memory" }] }));

@@ -170,7 +170,7 @@ describe("task definitions", () => {
 describe("tasks", () => {
   it("validates RunTask's network against EC2 and gives awsvpc tasks an ENI from their subnet", async () => {
     await t.ecs.send(new CreateClusterCommand({ clusterName: "default" }));
-    await t.ecs.send(new RegisterTaskDefinitionCommand(fargateDefinition("broken", "stratus-test/no-such-image:1", ["true"])));
+    await t.ecs.send(new RegisterTaskDefinitionCommand(fargateDefinition("broken", "127.0.0.1:1/stratus-test/no-such-image:1", ["true"])));
     const noNetwork = await sdkFailure(t.ecs.send(new RunTaskCommand({ taskDefinition: "broken", launchType: "FARGATE" })));
     assert.equal(noNetwork.name, "InvalidParameterException");
     assert.equal(noNetwork.message, "Network Configuration must be provided when networkMode 'awsvpc' is specified.");

@@ -106,7 +106,7 @@ describe("services on Docker", { skip }, () => {
 
   it("trips the circuit breaker on a failing revision and rolls back to the last completed one", async () => {
     // An image that exists nowhere: every task of the revision fails to start.
-    await t.ecs.send(new RegisterTaskDefinitionCommand(fargateDefinition("sleeper", "stratus-test/no-such-image:1", ["sleep", "3600"])));
+    await t.ecs.send(new RegisterTaskDefinitionCommand(fargateDefinition("sleeper", "127.0.0.1:1/stratus-test/no-such-image:1", ["sleep", "3600"])));
     await t.ecs.send(
       new UpdateServiceCommand({
         cluster: "svc",
