@@ -102,7 +102,7 @@ describe("clusters", () => {
 
 describe("task definitions", () => {
   it("applies Fargate's rules with AWS's messages", async () => {
-    const base = fargateDefinition("web", "busybox", ["true"]);
+    const base = fargateDefinition("web", "127.0.0.1:1/busybox", ["true"]);
     const bridge = await sdkFailure(t.ecs.send(new RegisterTaskDefinitionCommand({ ...base, networkMode: "bridge" })));
     assert.equal(bridge.name, "ClientException");
     assert.match(bridge.message, /Fargate only supports network mode/);
@@ -116,28 +116,28 @@ describe("task definitions", () => {
       t.ecs.send(
         new RegisterTaskDefinitionCommand({
           ...base,
-          containerDefinitions: [{ name: "app", image: "busybox", logConfiguration: { logDriver: "awslogs", options: { "awslogs-group": "g", "awslogs-region": "us-east-1", "awslogs-stream-prefix": "p" } } }],
+          containerDefinitions: [{ name: "app", image: "127.0.0.1:1/busybox", logConfiguration: { logDriver: "awslogs", options: { "awslogs-group": "g", "awslogs-region": "us-east-1", "awslogs-stream-prefix": "p" } } }],
         }),
       ),
     );
     assert.equal(logs.message, "Fargate requires task definition to have execution role ARN to support log driver awslogs.");
     const noImage = await sdkFailure(t.ecs.send(new RegisterTaskDefinitionCommand({ ...base, containerDefinitions: [{ name: "app" }] })));
     assert.equal(noImage.name, "ClientException");
-    const ec2NoMemory = await sdkFailure(t.ecs.send(new RegisterTaskDefinitionCommand({ family: "ec2", containerDefinitions: [{ name: "a", image: "busybox" }] })));
+    const ec2NoMemory = await sdkFailure(t.ecs.send(new RegisterTaskDefinitionCommand({ family: "ec2", containerDefinitions: [{ name: "a", image: "127.0.0.1:1/busybox" }] })));
     assert.match(ec2NoMemory.message, /At least one of 'memory' or 'memoryReservation' must be specified/);
   });
 
   it("keeps revisions per family; describes by family, family:revision and ARN; lists, deregisters and deletes", async () => {
-    const one = await t.ecs.send(new RegisterTaskDefinitionCommand({ ...fargateDefinition("web", "busybox", ["true"], { cpu: "0.5 vCPU", memory: "1 GB" }), tags: [{ key: "k", value: "v" }] }));
+    const one = await t.ecs.send(new RegisterTaskDefinitionCommand({ ...fargateDefinition("web", "127.0.0.1:1/busybox", ["true"], { cpu: "0.5 vCPU", memory: "1 GB" }), tags: [{ key: "k", value: "v" }] }));
     assert.equal(one.taskDefinition?.revision, 1);
     assert.equal(one.taskDefinition?.cpu, "512");
     assert.equal(one.taskDefinition?.memory, "1024");
     assert.deepEqual(one.taskDefinition?.compatibilities, ["EC2", "FARGATE"]);
     assert.equal(one.taskDefinition?.containerDefinitions?.[0]?.essential, true);
-    const two = await t.ecs.send(new RegisterTaskDefinitionCommand(fargateDefinition("web", "busybox", ["sleep", "1"], { containerDefinitions: [{ name: "app", image: "busybox", portMappings: [{ containerPort: 80 }] }] })));
+    const two = await t.ecs.send(new RegisterTaskDefinitionCommand(fargateDefinition("web", "127.0.0.1:1/busybox", ["sleep", "1"], { containerDefinitions: [{ name: "app", image: "127.0.0.1:1/busybox", portMappings: [{ containerPort: 80 }] }] })));
     assert.equal(two.taskDefinition?.revision, 2);
     assert.deepEqual(two.taskDefinition?.containerDefinitions?.[0]?.portMappings, [{ containerPort: 80, hostPort: 80, protocol: "tcp" }]);
-    await t.ecs.send(new RegisterTaskDefinitionCommand({ family: "worker", containerDefinitions: [{ name: "w", image: "busybox", memory: 64 }] }));
+    await t.ecs.send(new RegisterTaskDefinitionCommand({ family: "worker", containerDefinitions: [{ name: "w", image: "127.0.0.1:1/busybox", memory: 64 }] }));
 
     assert.equal((await t.ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: "web" }))).taskDefinition?.revision, 2);
     const byRevision = await t.ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: "web:1", include: ["TAGS"] }));
@@ -162,7 +162,7 @@ describe("task definitions", () => {
     const deleted = await t.ecs.send(new DeleteTaskDefinitionsCommand({ taskDefinitions: ["web:1"] }));
     assert.equal(deleted.taskDefinitions?.[0]?.status, "DELETE_IN_PROGRESS");
     // Revisions are never reused.
-    const three = await t.ecs.send(new RegisterTaskDefinitionCommand(fargateDefinition("web", "busybox", ["true"])));
+    const three = await t.ecs.send(new RegisterTaskDefinitionCommand(fargateDefinition("web", "127.0.0.1:1/busybox", ["true"])));
     assert.equal(three.taskDefinition?.revision, 3);
   });
 });
@@ -240,7 +240,7 @@ describe("tasks", () => {
 describe("services", () => {
   it("creates, updates, refuses to delete while scaled up, drains to INACTIVE; errors as AWS names them", async () => {
     await t.ecs.send(new CreateClusterCommand({ clusterName: "svc" }));
-    await t.ecs.send(new RegisterTaskDefinitionCommand(fargateDefinition("idle", "busybox", ["true"])));
+    await t.ecs.send(new RegisterTaskDefinitionCommand(fargateDefinition("idle", "127.0.0.1:1/busybox", ["true"])));
     const subnet = (await defaultSubnets(t.ec2))[0]?.id ?? "";
     const network = { awsvpcConfiguration: { subnets: [subnet] } };
     const { service } = await t.ecs.send(
