@@ -15,7 +15,7 @@ import { CloudWatchLogsClient, FilterLogEventsCommand } from "@aws-sdk/client-cl
 import { docker, dockerAvailable, dockerSkip } from "../support/docker.ts";
 import { imageId, lambdaFunctionImage } from "../support/lambda-image.ts";
 import { clientConfig } from "../support/server.ts";
-import { json, lambdaFixture, text, whoAmIHandler, type LambdaFixture } from "./support.ts";
+import { json, lambdaFixture, runtimeClientSource, text, whoAmIHandler, type LambdaFixture } from "./support.ts";
 
 const skip = dockerSkip();
 
@@ -39,27 +39,7 @@ exports.other = async () => ({ which: "other" });
 ${whoAmIHandler("whoami", "cwd: process.cwd()")}`;
 
 /** A minimal Runtime API client of the function's own (as an image may bring), given as ImageConfig.EntryPoint. */
-const OWN_CLIENT = `
-const http = require("node:http");
-const [host, port] = process.env.AWS_LAMBDA_RUNTIME_API.split(":");
-const call = (method, path, body) => new Promise((resolve, reject) => {
-  const req = http.request({ host, port: Number(port), method, path }, (res) => {
-    const chunks = [];
-    res.on("data", (chunk) => chunks.push(chunk));
-    res.on("end", () => resolve({ headers: res.headers, body: Buffer.concat(chunks).toString() }));
-  });
-  req.on("error", reject);
-  req.end(body);
-});
-(async () => {
-  for (;;) {
-    const next = await call("GET", "/2018-06-01/runtime/invocation/next");
-    const id = next.headers["lambda-runtime-aws-request-id"];
-    console.log("own client handled " + id);
-    await call("POST", "/2018-06-01/runtime/invocation/" + id + "/response", JSON.stringify({ own: true, event: JSON.parse(next.body) }));
-  }
-})();
-`;
+const OWN_CLIENT = runtimeClientSource("own client", "{ own: true, event: JSON.parse(next.body) }");
 
 const TAG_V1 = "stratus-test/lambda-fn:v1";
 const TAG_V2 = "stratus-test/lambda-fn:v2";

@@ -73,3 +73,31 @@ export function whoAmIHandler(exportName: string, extraFields = ""): string {
 };
 `;
 }
+
+/**
+ * Source of a minimal Runtime API client (node, no SDK) of a function's own, as an image or a `provided` bootstrap
+ * brings: logs "<label> handled <request id>" and answers each event with the JS expression `answer` (sees `next`).
+ */
+export function runtimeClientSource(label: string, answer: string): string {
+  return `const http = require("node:http");
+const [host, port] = process.env.AWS_LAMBDA_RUNTIME_API.split(":");
+const call = (method, path, body) => new Promise((resolve, reject) => {
+  const req = http.request({ host, port: Number(port), method, path }, (res) => {
+    const chunks = [];
+    res.on("data", (chunk) => chunks.push(chunk));
+    res.on("end", () => resolve({ headers: res.headers, body: Buffer.concat(chunks).toString() }));
+  });
+  req.on("error", reject);
+  req.end(body);
+});
+(async () => {
+  for (;;) {
+    const next = await call("GET", "/2018-06-01/runtime/invocation/next");
+    const id = next.headers["lambda-runtime-aws-request-id"];
+    console.log("${label} handled " + id);
+    const answer = ${answer};
+    await call("POST", "/2018-06-01/runtime/invocation/" + id + "/response", JSON.stringify(answer));
+  }
+})();
+`;
+}

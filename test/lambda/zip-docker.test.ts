@@ -10,7 +10,7 @@ import { docker, dockerAvailable, dockerSkip } from "../support/docker.ts";
 import { lambdaNodeBaseImage } from "../support/lambda-image.ts";
 import { awsRuntimeImage, imageVariable } from "../../src/engine/lambda/zip-docker.ts";
 import { clientConfig } from "../support/server.ts";
-import { codeZip, createActive, json, lambdaFixture, sdkFailure, text, zipOf, type LambdaFixture } from "./support.ts";
+import { codeZip, createActive, json, lambdaFixture, runtimeClientSource, sdkFailure, text, zipOf, type LambdaFixture } from "./support.ts";
 
 const skip = dockerSkip();
 
@@ -47,28 +47,7 @@ exports.handler = async (event, context) => {
 `;
 
 /** A provided.al2023 bootstrap of the function's own: a node script (the test runtime image has node) speaking the Runtime API. */
-const BOOTSTRAP = `#!/var/lang/bin/node
-const http = require("node:http");
-const [host, port] = process.env.AWS_LAMBDA_RUNTIME_API.split(":");
-const call = (method, path, body) => new Promise((resolve, reject) => {
-  const req = http.request({ host, port: Number(port), method, path }, (res) => {
-    const chunks = [];
-    res.on("data", (chunk) => chunks.push(chunk));
-    res.on("end", () => resolve({ headers: res.headers, body: Buffer.concat(chunks).toString() }));
-  });
-  req.on("error", reject);
-  req.end(body);
-});
-(async () => {
-  for (;;) {
-    const next = await call("GET", "/2018-06-01/runtime/invocation/next");
-    const id = next.headers["lambda-runtime-aws-request-id"];
-    console.log("bootstrap handled " + id);
-    const answer = { bootstrap: true, handler: process.env._HANDLER, argv: process.argv.slice(2), event: JSON.parse(next.body) };
-    await call("POST", "/2018-06-01/runtime/invocation/" + id + "/response", JSON.stringify(answer));
-  }
-})();
-`;
+const BOOTSTRAP = `#!/var/lang/bin/node\n${runtimeClientSource("bootstrap", "{ bootstrap: true, handler: process.env._HANDLER, argv: process.argv.slice(2), event: JSON.parse(next.body) }")}`;
 
 let fx: LambdaFixture;
 let logs: CloudWatchLogsClient;
