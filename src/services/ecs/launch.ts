@@ -1,5 +1,5 @@
 /** Launching tasks (RunTask, StartTask, services): records, awsvpc ENIs from EC2, placement, then the runner. */
-import type { KeyValuePair, NetworkConfiguration, PlacementConstraint, PlacementStrategy, Tag, TaskOverride } from "@aws-sdk/client-ecs";
+import type { KeyValuePair, NetworkConfiguration, PlacementConstraint, PlacementStrategy, TaskOverride } from "@aws-sdk/client-ecs";
 import { isAwsError } from "../../shared/aws-error.ts";
 import { crypto } from "../../shared/builtins.ts";
 import { availabilityZoneNames } from "../ec2/catalog/api.ts";
@@ -13,19 +13,13 @@ import { applyProgress, stoppedProgress } from "./progress.ts";
 import { runnerOf, type Runtime } from "./runtime.ts";
 import { arnPrefix, hexId, tables, type ClusterRecord, type ContainerInstanceRecord, type TaskDefinitionRecord, type TaskRecord } from "./state.ts";
 
-export interface LaunchRequest {
+/** What RunTask, StartTask and the service scheduler ask for: the new tasks' own fields, and how to place them. */
+export interface LaunchRequest
+  extends Pick<TaskRecord, "launchType" | "capacityProviderName" | "overrides" | "startedBy" | "group" | "tags" | "enableExecuteCommand" | "serviceKey"> {
   cluster: ClusterRecord;
   taskDefinition: TaskDefinitionRecord;
   count: number;
-  launchType: "FARGATE" | "EC2" | "EXTERNAL";
-  capacityProviderName?: string;
   networkConfiguration?: NetworkConfiguration;
-  overrides: TaskOverride;
-  startedBy?: string;
-  group: string;
-  tags: Tag[];
-  enableExecuteCommand: boolean;
-  serviceKey?: string;
   placementConstraints: PlacementConstraint[];
   placementStrategy: PlacementStrategy[];
   /** StartTask: exactly these instances, one task each. */
