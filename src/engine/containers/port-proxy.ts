@@ -12,7 +12,7 @@ export type ProxyTarget = string | (() => string);
 
 const addressOf = (target: ProxyTarget): string => (typeof target === "string" ? target : target());
 
-/** A TCP forwarder 127.0.0.1:hostPort → target:targetPort (hostPort 0: any free port). Rejects with EADDRINUSE when taken. */
+/** A TCP forwarder 127.0.0.1:hostPort → target:targetPort (hostPort 0: a free port the OS picks). Rejects with EADDRINUSE when taken. */
 export function tcpProxy(hostPort: number, target: ProxyTarget, targetPort: number): Promise<PortProxy> {
   const sockets = new Set<Socket>();
   // Half-open allowed both ways: a client that shuts down its sending side still gets the whole answer.
